@@ -1,0 +1,222 @@
+//! Input domains: the sets of inputs on which linear bounds are computed.
+//!
+//! A linear function `Λ·x + Δ` is concretised over a domain by Hölder's inequality:
+//!
+//! ```text
+//! ℓp ball  B = {x : ‖x − x0‖_p ≤ ε}:   min_B Λ_r·x = Λ_r·x0 − ε‖Λ_r‖_q ,  1/p + 1/q = 1
+//! box      B = [lo, hi]:               min_B Λ_r·x = Λ_r⁺·lo + Λ_r⁻·hi
+//! ```
+//!
+//! x0 and ε are kept separate, as the CROWN code recommends for numerical accuracy.
+//!
+//! # References
+//! Zhang et al., *Efficient Neural Network Robustness Certification with General Activation
+//! Functions* (CROWN), NeurIPS 2018, Theorem 3.2 (dual-norm concretisation).
+
+use crate::{Error, Float, Interval, Result};
+use nalgebra::{DMatrix, DVector};
+
+/// Which ℓp norm a ball uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Norm {
+    /// ℓ∞ (a box of half-width ε); dual norm ℓ1.
+    LInf,
+    /// ℓ2 (Euclidean); dual norm ℓ2.
+    L2,
+    /// ℓ1; dual norm ℓ∞.
+    L1,
+}
+
+impl Norm {
+    /// The dual norm `‖v‖_q` of a row.
+    pub fn dual<T: Float>(self, row: impl Iterator<Item = T>) -> T {
+        match self {
+            Norm::LInf => row.map(|v| v.abs()).sum(),
+            Norm::L2 => row.map(|v| v * v).sum::<T>().sqrt(),
+            Norm::L1 => row.fold(T::zero(), |m, v| m.max(v.abs())),
+        }
+    }
+}
+
+/// The set of inputs the bounds must hold on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputDomain<T: Float> {
+    /// `{x : ‖x − center‖_p ≤ radius}`.
+    Ball {
+        /// Centre x0.
+        center: DVector<T>,
+        /// Radius ε ≥ 0.
+        radius: T,
+        /// Which norm.
+        norm: Norm,
+    },
+    /// A general box `[lo, hi]` (VNN-LIB properties, ℓ∞ balls clipped to a data range).
+    Box(Interval<T>),
+}
+
+fn check_finite<T: Float>(v: &DVector<T>, context: &str) -> Result<()> {
+    match v.iter().position(|x| !x.is_finite()) {
+        Some(index) => Err(Error::NonFinite {
+            context: context.into(),
+            index,
+            value: v[index].as_f64(),
+        }),
+        None => Ok(()),
+    }
+}
+
+impl<T: Float> InputDomain<T> {
+    /// An ℓp ball of radius `eps` around `center`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if `eps` is negative or not finite; [`Error::NonFinite`] if the
+    /// centre has a NaN or infinite coordinate.
+    ///
+    /// # Examples
+    /// ```
+    /// use proven::{InputDomain, Norm};
+    /// use nalgebra::DVector;
+    /// let d = InputDomain::ball(DVector::from_vec(vec![0.5, -0.5]), 1.5, Norm::LInf).unwrap();
+    /// assert_eq!(d.bounding_box().lower()[0], -1.0);
+    /// assert!(InputDomain::ball(DVector::from_vec(vec![0.0]), -0.1, Norm::L2).is_err());
+    /// ```
+    pub fn ball(center: DVector<T>, eps: T, norm: Norm) -> Result<Self> {
+        if !(eps >= T::zero()) || !eps.is_finite() {
+            return Err(Error::invalid(
+                "eps",
+                eps.as_f64(),
+                "the radius must be finite and >= 0",
+            ));
+        }
+        check_finite(&center, "ball centre")?;
+        Ok(InputDomain::Ball {
+            center,
+            radius: eps,
+            norm,
+        })
+    }
+
+    /// A box `[lo, hi]`.
+    ///
+    /// # Errors
+    /// As [`Interval::new`], and [`Error::NonFinite`] for infinite ends.
+    pub fn boxed(lo: DVector<T>, hi: DVector<T>) -> Result<Self> {
+        check_finite(&lo, "box lower end")?;
+        check_finite(&hi, "box upper end")?;
+        Ok(InputDomain::Box(Interval::new(lo, hi)?))
+    }
+
+    /// The ℓ∞ ball of radius `eps` around `center`, intersected with the data range `[lo, hi]`
+    /// (for example `[0, 1]` for images): `[max(x0 − ε, lo), min(x0 + ε, hi)]`.
+    ///
+    /// # Errors
+    /// As [`InputDomain::ball`]; [`Error::InvalidParameter`] if `lo > hi`, and
+    /// [`Error::InvalidInterval`] if the centre lies outside the range by more than `eps`.
+    pub fn clipped_linf(center: DVector<T>, eps: T, lo: T, hi: T) -> Result<Self> {
+        Self::ball(center.clone(), eps, Norm::LInf)?;
+        if !(lo <= hi) {
+            return Err(Error::invalid(
+                "clip",
+                lo.as_f64(),
+                "the clip range needs lo <= hi",
+            ));
+        }
+        let l = center.map(|c| (c - eps).max(lo));
+        let u = center.map(|c| (c + eps).min(hi));
+        for i in 0..l.len() {
+            if l[i] > u[i] {
+                return Err(Error::InvalidInterval {
+                    context: "clipped ball (centre outside the clip range)".into(),
+                    index: i,
+                    lower: l[i].as_f64(),
+                    upper: u[i].as_f64(),
+                });
+            }
+        }
+        Ok(InputDomain::Box(Interval::new_unchecked(l, u)))
+    }
+
+    /// Input dimension.
+    pub fn dim(&self) -> usize {
+        match self {
+            InputDomain::Ball { center, .. } => center.len(),
+            InputDomain::Box(b) => b.dim(),
+        }
+    }
+
+    /// A point of the domain: the ball centre or the box midpoint.
+    pub fn center(&self) -> DVector<T> {
+        match self {
+            InputDomain::Ball { center, .. } => center.clone(),
+            InputDomain::Box(b) => b.center(),
+        }
+    }
+
+    /// The smallest box containing the domain.
+    pub fn bounding_box(&self) -> Interval<T> {
+        match self {
+            InputDomain::Ball { center, radius, .. } => Interval::new_unchecked(
+                center.map(|c| c - *radius),
+                center.map(|c| c + *radius),
+            ),
+            InputDomain::Box(b) => b.clone(),
+        }
+    }
+
+    /// Concretises `Λ·x + Δ` over the domain: per row, `min` (lower) and `max` (upper).
+    ///
+    /// ```text
+    /// ball:  Λ_r·x0 + Δ_r ∓ ε‖Λ_r‖_q        box:  Λ_r·c + Δ_r ∓ |Λ_r|·rad
+    /// ```
+    /// with `c`, `rad` the midpoint and half-width of the box.
+    pub fn concretize(&self, lambda: &DMatrix<T>, delta: &DVector<T>) -> (DVector<T>, DVector<T>) {
+        let rows = lambda.nrows();
+        let (mid, spread) = match self {
+            InputDomain::Ball {
+                center,
+                radius,
+                norm,
+            } => {
+                let mid = lambda * center;
+                let spread = DVector::from_iterator(
+                    rows,
+                    (0..rows).map(|r| *radius * norm.dual(lambda.row(r).iter().copied())),
+                );
+                (mid, spread)
+            }
+            InputDomain::Box(b) => {
+                let c = b.center();
+                let rad = b.radius();
+                let mid = lambda * &c;
+                let spread = lambda.abs() * &rad;
+                (mid, spread)
+            }
+        };
+        let lower = DVector::from_iterator(rows, (0..rows).map(|r| mid[r] + delta[r] - spread[r]));
+        let upper = DVector::from_iterator(rows, (0..rows).map(|r| mid[r] + delta[r] + spread[r]));
+        (lower, upper)
+    }
+
+    /// Whether `x` lies in the domain, with `tol` slack.
+    pub fn contains(&self, x: &DVector<T>, tol: T) -> bool {
+        match self {
+            InputDomain::Ball {
+                center,
+                radius,
+                norm,
+            } => {
+                if x.len() != center.len() {
+                    return false;
+                }
+                let d = x - center;
+                let n = match norm {
+                    Norm::LInf => d.iter().fold(T::zero(), |m, v| m.max(v.abs())),
+                    Norm::L2 => d.iter().map(|v| *v * *v).sum::<T>().sqrt(),
+                    Norm::L1 => d.iter().map(|v| v.abs()).sum(),
+                };
+                n <= *radius + tol
+            }
+            InputDomain::Box(b) => b.contains(x, tol),
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The crate's single error type.
+//!
+//! Every fallible public function returns [`Result`]. Variants carry structured fields naming what
+//! is wrong and where (layer, index, value, file), so callers can match on them and people can act
+//! on the message.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `proven`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two sizes that must agree do not.
+    #[error("{context}: dimension mismatch, expected {expected}, found {found}")]
+    DimensionMismatch {
+        /// Where the mismatch was found (for example `"layer 2 (dense) input"`).
+        context: String,
+        /// The size that was required.
+        expected: usize,
+        /// The size that was given.
+        found: usize,
+    },
+    /// A scalar parameter is outside its valid range (for example `ε < 0` or `δ ∉ (0, 1)`).
+    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    InvalidParameter {
+        /// Name of the parameter.
+        name: &'static str,
+        /// The rejected value.
+        value: f64,
+        /// What the valid range is.
+        reason: &'static str,
+    },
+    /// A NaN or infinite number where a finite one is required.
+    #[error("{context}: non-finite value {value} at index {index}")]
+    NonFinite {
+        /// Where the value was found (for example `"layer 0 (dense) weights"`).
+        context: String,
+        /// Flat (row-major) index of the value.
+        index: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// An interval whose lower end lies above its upper end.
+    #[error("{context}: interval at index {index} has lower {lower} > upper {upper}")]
+    InvalidInterval {
+        /// Where the interval was given.
+        context: String,
+        /// Index of the coordinate.
+        index: usize,
+        /// Lower end.
+        lower: f64,
+        /// Upper end.
+        upper: f64,
+    },
+    /// A network with no layers.
+    #[error("the network has no layers")]
+    EmptyNetwork,
+    /// A covariance matrix that is not symmetric positive semi-definite.
+    #[error("covariance matrix is not positive semi-definite: {reason}")]
+    NotPositiveSemiDefinite {
+        /// What failed (for example the pivot that went negative).
+        reason: String,
+    },
+    /// The requested combination is not supported (for example a method on a layer kind).
+    #[error("unsupported: {what}")]
+    Unsupported {
+        /// What is not supported, and where.
+        what: String,
+    },
+    /// Reading a file failed.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A model file could not be parsed or converted.
+    #[error("{path}: {message}")]
+    Model {
+        /// The file (or `"<memory>"`).
+        path: String,
+        /// What is wrong, naming the node or tensor.
+        message: String,
+    },
+    /// A VNN-LIB property file could not be parsed.
+    #[error("{path}:{line}:{column}: {message}")]
+    VnnLib {
+        /// The file (or `"<memory>"`).
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// `std::result::Result` with [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// Shorthand for [`Error::InvalidParameter`].
+    pub fn invalid(name: &'static str, value: f64, reason: &'static str) -> Self {
+        Error::InvalidParameter {
+            name,
+            value,
+            reason,
+        }
+    }
+
+    /// Shorthand for [`Error::DimensionMismatch`].
+    pub fn mismatch(context: impl Into<String>, expected: usize, found: usize) -> Self {
+        Error::DimensionMismatch {
+            context: context.into(),
+            expected,
+            found,
+        }
+    }
+}
