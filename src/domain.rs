@@ -81,7 +81,7 @@ impl<T: Float> InputDomain<T> {
     /// assert!(InputDomain::ball(DVector::from_vec(vec![0.0]), -0.1, Norm::L2).is_err());
     /// ```
     pub fn ball(center: DVector<T>, eps: T, norm: Norm) -> Result<Self> {
-        if !(eps >= T::zero()) || !eps.is_finite() {
+        if eps.is_nan() || eps < T::zero() || !eps.is_finite() {
             return Err(Error::invalid(
                 "eps",
                 eps.as_f64(),
@@ -114,7 +114,7 @@ impl<T: Float> InputDomain<T> {
     /// [`Error::InvalidInterval`] if the centre lies outside the range by more than `eps`.
     pub fn clipped_linf(center: DVector<T>, eps: T, lo: T, hi: T) -> Result<Self> {
         Self::ball(center.clone(), eps, Norm::LInf)?;
-        if !(lo <= hi) {
+        if lo.is_nan() || hi.is_nan() || lo > hi {
             return Err(Error::invalid(
                 "clip",
                 lo.as_f64(),
@@ -165,12 +165,13 @@ impl<T: Float> InputDomain<T> {
     /// Concretises `Λ·x + Δ` over the domain: per row, `min` (lower) and `max` (upper).
     ///
     /// ```text
-    /// ball:  Λ_r·x0 + Δ_r ∓ ε‖Λ_r‖_q        box:  Λ_r·c + Δ_r ∓ |Λ_r|·rad
+    /// ball:  Λ_r·x0 + Δ_r ∓ ε‖Λ_r‖_q        box:  Λ_r⁺·lo + Λ_r⁻·hi + Δ_r  (lower)
+    ///                                           Λ_r⁺·hi + Λ_r⁻·lo + Δ_r  (upper)
     /// ```
-    /// with `c`, `rad` the midpoint and half-width of the box.
+    /// with `Λ⁺ = max(Λ, 0)`, `Λ⁻ = min(Λ, 0)`.
     pub fn concretize(&self, lambda: &DMatrix<T>, delta: &DVector<T>) -> (DVector<T>, DVector<T>) {
         let rows = lambda.nrows();
-        let (mid, spread) = match self {
+        match self {
             InputDomain::Ball {
                 center,
                 radius,
@@ -181,19 +182,24 @@ impl<T: Float> InputDomain<T> {
                     rows,
                     (0..rows).map(|r| *radius * norm.dual(lambda.row(r).iter().copied())),
                 );
-                (mid, spread)
+                let lower =
+                    DVector::from_iterator(rows, (0..rows).map(|r| mid[r] + delta[r] - spread[r]));
+                let upper =
+                    DVector::from_iterator(rows, (0..rows).map(|r| mid[r] + delta[r] + spread[r]));
+                (lower, upper)
             }
             InputDomain::Box(b) => {
-                let c = b.center();
-                let rad = b.radius();
-                let mid = lambda * &c;
-                let spread = lambda.abs() * &rad;
-                (mid, spread)
+                // Λ⁺·lo + Λ⁻·hi directly: every term bounds its own Λ_j·x_j, so a tight row is
+                // computed from the end values it uses alone. The midpoint form Λ·c ∓ |Λ|·rad
+                // adds and subtracts both ends of every coordinate and can cancel a small bound
+                // to 0 (a sigmoid output of 1e-120 beside one ranging up to 1e-80).
+                let pos = lambda.map(|v| v.max(T::zero()));
+                let neg = lambda.map(|v| v.min(T::zero()));
+                let lower = &pos * b.lower() + &neg * b.upper() + delta;
+                let upper = &pos * b.upper() + &neg * b.lower() + delta;
+                (lower, upper)
             }
-        };
-        let lower = DVector::from_iterator(rows, (0..rows).map(|r| mid[r] + delta[r] - spread[r]));
-        let upper = DVector::from_iterator(rows, (0..rows).map(|r| mid[r] + delta[r] + spread[r]));
-        (lower, upper)
+        }
     }
 
     /// Whether `x` lies in the domain, with `tol` slack.

@@ -17,6 +17,8 @@ pub mod interval;
 pub mod layers;
 pub mod linear_bounds;
 pub mod network;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use activation::{Activation, ElementwiseActivation};
 pub use domain::{InputDomain, Norm};

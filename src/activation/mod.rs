@@ -9,7 +9,7 @@
 //!
 //! The one shared backward pass in [`crate::layers::ActivationLayer`] does the rest (the sign split
 //! of CROWN). To add your own activation, implement [`ElementwiseActivation`]; check it with
-//! [`crate::testing::check_relaxation`].
+//! `proven::testing::check_relaxation` (cargo feature `testing`).
 
 mod leaky_relu;
 mod relu;

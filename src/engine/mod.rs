@@ -43,7 +43,7 @@ use nalgebra::{DMatrix, DVector};
 ///     Box::new(ActivationLayer::new(2, Activation::Relu).unwrap()),
 ///     Box::new(Dense::new(DMatrix::from_row_slice(1, 2, &[1.0, -1.0]), DVector::zeros(1)).unwrap()),
 /// ]).unwrap();
-/// let domain = InputDomain::ball(DVector::from_vec(vec![0.5, -0.5]), 1.5, Norm::LInf).unwrap();
+/// let domain = InputDomain::ball(DVector::from_vec(vec![0.5_f64, -0.5]), 1.5, Norm::LInf).unwrap();
 /// let b = compute_bounds(&net, &domain, None, &Method::crown()).unwrap();
 /// assert!((b.lower_bounds()[0] + 3.0).abs() < 1e-12 && (b.upper_bounds()[0] - 3.0).abs() < 1e-12);
 /// ```

@@ -86,8 +86,13 @@ impl<T: Float> ActivationLayer<T> {
     }
 }
 
-/// Back-substitutes `Λ·y` through `y_j = σ(z_j)` given one relaxation per neuron (see the
-/// [module docs](self)). Useful for custom layers that are element-wise in disguise.
+/// Back-substitutes `Λ·y` through `y_j = σ(z_j)` given one relaxation per neuron (the CROWN sign
+/// split). Useful for custom layers that are element-wise in disguise.
+///
+/// ```text
+/// lower side:  Λ' = Λ⁺·diag(α_L) + Λ⁻·diag(α_U),   Δ' = Λ⁺·β_L + Λ⁻·β_U
+/// upper side:  Λ' = Λ⁺·diag(α_U) + Λ⁻·diag(α_L),   Δ' = Λ⁺·β_U + Λ⁻·β_L
+/// ```
 pub fn backward_through_relaxation<T: Float>(
     lambda: &DMatrix<T>,
     relax: &[NeuronRelaxation<T>],
