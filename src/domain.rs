@@ -136,6 +136,21 @@ impl<T: Float> InputDomain<T> {
         Ok(InputDomain::Box(Interval::new_unchecked(l, u)))
     }
 
+    /// Checks the invariants the constructors establish, for a domain built from its public
+    /// variants directly: a finite radius `≥ 0`, finite centre and box ends, `lo ≤ hi`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`eps`) for the radius; [`Error::NonFinite`] for a coordinate;
+    /// [`Error::InvalidInterval`] for `lo > hi`.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            InputDomain::Ball { center, radius, .. } => {
+                Self::ball(center.clone(), *radius, Norm::LInf).map(|_| ())
+            }
+            InputDomain::Box(b) => Self::boxed(b.lower().clone(), b.upper().clone()).map(|_| ()),
+        }
+    }
+
     /// Input dimension.
     pub fn dim(&self) -> usize {
         match self {
