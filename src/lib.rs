@@ -9,6 +9,7 @@
 #![deny(clippy::float_cmp)]
 
 pub mod activation;
+pub mod certify;
 pub mod domain;
 pub mod engine;
 pub mod error;
