@@ -155,10 +155,9 @@ impl<T: Float> InputDomain<T> {
     /// The smallest box containing the domain.
     pub fn bounding_box(&self) -> Interval<T> {
         match self {
-            InputDomain::Ball { center, radius, .. } => Interval::new_unchecked(
-                center.map(|c| c - *radius),
-                center.map(|c| c + *radius),
-            ),
+            InputDomain::Ball { center, radius, .. } => {
+                Interval::new_unchecked(center.map(|c| c - *radius), center.map(|c| c + *radius))
+            }
             InputDomain::Box(b) => b.clone(),
         }
     }

@@ -11,9 +11,11 @@ pub mod error;
 pub mod float;
 pub mod interval;
 pub mod linear_bounds;
+pub mod noise;
 
 pub use domain::{InputDomain, Norm};
 pub use error::{Error, Result};
 pub use float::Float;
 pub use interval::Interval;
 pub use linear_bounds::{AffineBound, LinearBounds};
+pub use noise::{NoiseModel, Probability, TailBound, TailValue};

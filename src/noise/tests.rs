@@ -1,0 +1,1 @@
+//! Cross-model tests (closed forms, orderings, Monte Carlo).
