@@ -138,6 +138,9 @@ fn margin(a: &[f64], c: &[f64], b: f64, tau: f64) -> (f64, f64) {
 /// The lower line gives the upper bound (PROVEN's certificate); the upper line gives the lower
 /// bound (a witness of non-robustness), which is 0 unless the method has a lower counterpart
 /// ([`TailBound::Exact`] for Gaussians, [`TailBound::Convolution`] for uniform/Bernoulli noise).
+/// When a line's value at the noise mean is already on the wrong side of `τ`, the other side's
+/// tail is used (`P[Y ≤ t] = 1 − P[Y > t]`); for methods without a lower bound this gives the
+/// trivial upper bound 1.
 ///
 /// # Errors
 /// [`Error::NotCertified`] for [`TailBound::CltEstimate`]; the errors of [`check_domain`] and of
@@ -193,7 +196,10 @@ pub fn certify_rows<T: Float>(
             let lower_line_tail = if s > 0.0 {
                 noise.tail_upper(&al, s, tail)?.certified()?
             } else {
-                Probability::ONE
+                // P[Y ≤ t] = 1 − P[Y > t] ≤ 1 − P[−Y ≤ −t'] for t' > t = −s ≥ 0.
+                let t = -s * (1.0 + 4.0 * f64::EPSILON) + f64::MIN_POSITIVE;
+                let neg: Vec<f64> = al.iter().map(|v| -v).collect();
+                noise.tail_lower(&neg, t, tail)?.complement_upper()
             };
             // Lower bound on P[U ≤ τ] = P[a_U·(Δ − EΔ) ≤ −mu].
             let s = mu + eu;

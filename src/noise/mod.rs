@@ -59,6 +59,8 @@ mod uniform;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_cert;
 
 pub use bernoulli::Bernoulli;
 pub use bounded::BoundedIndependent;

@@ -144,6 +144,14 @@ impl Probability {
         Self::lower_from_ln(ln_one_minus_exp(self.ln))
     }
 
+    /// `1 − p`, rounded up: turns a lower bound on `P[E]` into an upper bound on `P[not E]`.
+    pub fn complement_upper(self) -> Probability {
+        if self.ln.is_infinite() {
+            return Self::ONE;
+        }
+        Self::upper_from_ln(ln_one_minus_exp(self.ln))
+    }
+
     /// `p / k`, exact up to rounding of `ln k` (used to split a budget between `k` events).
     pub fn divide(self, k: usize) -> Probability {
         Probability {
@@ -224,6 +232,8 @@ mod tests {
         assert!(q.sub_lower(p).value() <= 0.25);
         assert!(p.sub_lower(q).is_zero());
         assert_relative_eq!(p.complement_lower().value(), 0.75, max_relative = 1e-12);
+        assert!(p.complement_upper().value() >= p.complement_lower().value());
+        assert_eq!(Probability::ZERO.complement_upper().value(), 1.0);
         let tiny = Probability::from_ln(-2000.0).unwrap();
         assert_relative_eq!(
             tiny.add_upper(tiny).ln(),
