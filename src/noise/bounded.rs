@@ -26,8 +26,9 @@ use rand::RngExt;
 /// use proven::noise::{BoundedIndependent, NoiseModel, TailBound};
 /// let n = BoundedIndependent::new(vec![-1.0, -0.5], vec![1.0, 0.5]).unwrap()
 ///     .with_variances(vec![0.1, 0.01]).unwrap();
-/// let p = n.tail_upper(&[1.0, 1.0], 1.0, TailBound::Bernstein).unwrap().certified().unwrap();
-/// assert!(p.value() < 0.05);
+/// let b = n.tail_upper(&[1.0, 1.0], 1.0, TailBound::Bernstein).unwrap().certified().unwrap();
+/// let h = n.tail_upper(&[1.0, 1.0], 1.0, TailBound::Hoeffding).unwrap().certified().unwrap();
+/// assert!(b.value() < 0.33 && h.value() > 0.67); // exp(−1/(2(0.11 + 1/3))) vs exp(−2/5)
 /// ```
 ///
 /// # References

@@ -165,7 +165,7 @@ pub(crate) fn convolution_tail(
         .map(|(k, &ak)| (laws(k), ak))
         .collect();
     let range: f64 = terms.iter().map(|(l, ak)| l.width() * ak.abs()).sum();
-    if terms.is_empty() || !(range > 0.0) {
+    if terms.is_empty() || range.is_nan() || range <= 0.0 {
         // S = 0 almost surely.
         return Ok(if s > 0.0 {
             Probability::ZERO

@@ -89,7 +89,7 @@ impl CorrelatedGaussian {
                 reason: format!("eigenvalue {k} is {}", eig.eigenvalues[k]),
             });
         }
-        if !(lambda_max > 0.0) {
+        if lambda_max.is_nan() || lambda_max <= 0.0 {
             return Err(Error::NotPositiveSemiDefinite {
                 reason: "the covariance is zero".into(),
             });

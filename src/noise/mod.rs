@@ -158,7 +158,7 @@ pub(crate) fn check_dim(dim: usize) -> Result<()> {
 
 /// Validates a strictly positive finite scale parameter.
 pub(crate) fn check_positive(name: &'static str, v: f64) -> Result<()> {
-    if !(v > 0.0) || !v.is_finite() {
+    if v.is_nan() || v <= 0.0 || v.is_infinite() {
         return Err(crate::Error::invalid(name, v, "must be finite and > 0"));
     }
     Ok(())

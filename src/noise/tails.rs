@@ -20,7 +20,7 @@ pub(crate) fn check_row(a: &[f64], s: f64, dim: usize) -> Result<()> {
             value: a[index],
         });
     }
-    if !(s >= 0.0) || !s.is_finite() {
+    if s.is_nan() || s < 0.0 || s.is_infinite() {
         return Err(Error::invalid(
             "s",
             s,

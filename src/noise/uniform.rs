@@ -19,7 +19,8 @@ use rand::RngExt;
 /// ```
 /// use proven::noise::{NoiseModel, TailBound, Uniform};
 /// let u = Uniform::new(3, 0.5).unwrap();
-/// let p = u.tail_upper(&[1.0, 1.0, 1.0], 0.9, TailBound::SubGaussian).unwrap();
+/// // exp(−3s²/(2ε²‖a‖²)) = exp(−2.88) ≈ 0.056
+/// let p = u.tail_upper(&[1.0, 1.0, 1.0], 1.2, TailBound::SubGaussian).unwrap();
 /// assert!(p.certified().unwrap().value() < 0.1);
 /// ```
 ///
