@@ -85,6 +85,10 @@ pub enum TailBound {
     /// (kernel weights rounded up), and the result is inflated by the a-priori floating-point error
     /// bound. `cells` lattice cells span the support of `S`; the rounding loses at most `d·h` in
     /// the threshold. Cost `O(d · cells)`. Uniform and Bernoulli noise only.
+    ///
+    /// The drift `d·h` makes small grids loose in high dimension: for uniform noise at `d = 784`
+    /// and a true tail near `1e-4`, `2¹⁵` cells give `4.2e-3` (0.1 s) and `2²⁰` cells give
+    /// `1.13e-4` (5 s, release build); for `d ≤ 12` the default is within 0.5 % of the exact value.
     Convolution {
         /// Number of lattice cells across the support of `S`.
         cells: u32,
