@@ -55,14 +55,19 @@ fn main() -> proven::Result<()> {
 
     let certifier = Certifier::new(&net).confidence(0.9999)?;
     println!("\nradius search at 99.99% (CROWN, strict sub-Gaussian / exact tails):");
-    println!("  {:<12} {:>12} {:>14} {:>7}", "noise", "worst-case", "probabilistic", "ratio");
+    println!(
+        "  {:<12} {:>12} {:>14} {:>7}",
+        "noise", "worst-case", "probabilistic", "ratio"
+    );
     for family in [
         NoiseFamily::Uniform,
         NoiseFamily::Bernoulli { p: None },
         NoiseFamily::gaussian(),
     ] {
         let c = if matches!(family, NoiseFamily::Gaussian { .. }) {
-            Certifier::new(&net).confidence(0.9999)?.tail(TailBound::Exact)?
+            Certifier::new(&net)
+                .confidence(0.9999)?
+                .tail(TailBound::Exact)?
         } else {
             Certifier::new(&net).confidence(0.9999)?
         };

@@ -18,6 +18,7 @@ pub mod interval;
 pub mod layers;
 pub mod linear_bounds;
 pub mod network;
+pub mod noise;
 
 pub use activation::{Activation, ElementwiseActivation};
 pub use domain::{InputDomain, Norm};
@@ -28,3 +29,4 @@ pub use interval::Interval;
 pub use layers::Layer;
 pub use linear_bounds::{AffineBound, LinearBounds};
 pub use network::{Network, Sequential};
+pub use noise::{NoiseModel, Probability, TailBound, TailValue};

@@ -34,7 +34,7 @@ impl<T: Float> AffineBound<T> {
 /// of the upper line over the domain) and, when the engine computed them, the bounds on each
 /// layer's input.
 ///
-/// Built by [`crate::BoundEngine`], or by another tool through [`LinearBounds::new`] — a
+/// Built by [`crate::compute_bounds`], or by another tool through [`LinearBounds::new`] — a
 /// [`crate::noise`] model consumes exactly this type.
 ///
 /// # Examples

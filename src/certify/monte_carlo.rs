@@ -68,7 +68,11 @@ pub fn monte_carlo_top1<T: Float, N: Network<T> + ?Sized>(
         ));
     }
     if samples == 0 {
-        return Err(Error::invalid("samples", 0.0, "at least one sample is needed"));
+        return Err(Error::invalid(
+            "samples",
+            0.0,
+            "at least one sample is needed",
+        ));
     }
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut changes = 0u64;

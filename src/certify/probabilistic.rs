@@ -188,17 +188,23 @@ impl<'a, T: Float, N: Network<T> + ?Sized> Certifier<'a, T, N> {
                     .iter()
                     .zip(&hi)
                     .all(|(l, h)| (l + h).abs() <= f64::EPSILON * h.abs())
-                    && hi.windows(2).all(|w| (w[0] - w[1]).abs() <= f64::EPSILON * w[0].abs());
+                    && hi
+                        .windows(2)
+                        .all(|w| (w[0] - w[1]).abs() <= f64::EPSILON * w[0].abs());
                 if symmetric && !hi.is_empty() {
                     return InputDomain::ball(x0.clone(), T::from_f64_rounded(hi[0]), Norm::LInf);
                 }
                 let lo = DVector::from_iterator(
                     lo.len(),
-                    x0.iter().zip(&lo).map(|(x, l)| *x + T::from_f64_rounded(*l)),
+                    x0.iter()
+                        .zip(&lo)
+                        .map(|(x, l)| *x + T::from_f64_rounded(*l)),
                 );
                 let hi = DVector::from_iterator(
                     hi.len(),
-                    x0.iter().zip(&hi).map(|(x, h)| *x + T::from_f64_rounded(*h)),
+                    x0.iter()
+                        .zip(&hi)
+                        .map(|(x, h)| *x + T::from_f64_rounded(*h)),
                 );
                 InputDomain::boxed(lo, hi)
             }
@@ -272,7 +278,10 @@ impl<'a, T: Float, N: Network<T> + ?Sized> Certifier<'a, T, N> {
             let pass = b.lower_bounds().iter().all(|v| *v > T::zero());
             cache.insert(key, pass);
             // Uniform/Bernoulli(±ε) noise lives on this same box: record its verdict too.
-            if matches!(family, NoiseFamily::Uniform | NoiseFamily::Bernoulli { p: None }) {
+            if matches!(
+                family,
+                NoiseFamily::Uniform | NoiseFamily::Bernoulli { p: None }
+            ) {
                 let noise = family.at(x0.len(), eps, self.delta)?;
                 let cert = self.certificate_from(b, x0, label, noise.as_ref())?;
                 cache.insert((1, eps.to_bits()), cert.is_certified());
