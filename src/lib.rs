@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod float;
 pub mod interval;
+pub mod io;
 pub mod linear_bounds;
 
 pub use domain::{InputDomain, Norm};
