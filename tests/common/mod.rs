@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod onnx_builder;
+
 use std::path::PathBuf;
 
 /// `../shared/models` relative to the crate root.

@@ -155,6 +155,9 @@ impl Converter {
     /// Binds the node's output to a new version of the dynamic value with `shape`.
     pub fn define_dynamic(&mut self, ctx: &NodeCtx, shape: Vec<usize>) -> Result<(), OnnxErrorKind> {
         self.version += 1;
+        if shape.contains(&0) {
+            return Err(ctx.shape_mismatch(format!("the result has an empty shape {shape:?}")));
+        }
         if let Some((index, value)) = self.pending.first_non_finite() {
             return Err(OnnxErrorKind::NonFinite {
                 tensor: format!("coefficients folded at node {}", ctx.label),
