@@ -81,7 +81,7 @@ impl<T: Float> InputDomain<T> {
     /// assert!(InputDomain::ball(DVector::from_vec(vec![0.0]), -0.1, Norm::L2).is_err());
     /// ```
     pub fn ball(center: DVector<T>, eps: T, norm: Norm) -> Result<Self> {
-        if !(eps >= T::zero()) || !eps.is_finite() {
+        if eps.is_nan() || eps < T::zero() || !eps.is_finite() {
             return Err(Error::invalid(
                 "eps",
                 eps.as_f64(),
@@ -114,7 +114,7 @@ impl<T: Float> InputDomain<T> {
     /// [`Error::InvalidInterval`] if the centre lies outside the range by more than `eps`.
     pub fn clipped_linf(center: DVector<T>, eps: T, lo: T, hi: T) -> Result<Self> {
         Self::ball(center.clone(), eps, Norm::LInf)?;
-        if !(lo <= hi) {
+        if lo.is_nan() || hi.is_nan() || lo > hi {
             return Err(Error::invalid(
                 "clip",
                 lo.as_f64(),
@@ -155,10 +155,9 @@ impl<T: Float> InputDomain<T> {
     /// The smallest box containing the domain.
     pub fn bounding_box(&self) -> Interval<T> {
         match self {
-            InputDomain::Ball { center, radius, .. } => Interval::new_unchecked(
-                center.map(|c| c - *radius),
-                center.map(|c| c + *radius),
-            ),
+            InputDomain::Ball { center, radius, .. } => {
+                Interval::new_unchecked(center.map(|c| c - *radius), center.map(|c| c + *radius))
+            }
             InputDomain::Box(b) => b.clone(),
         }
     }

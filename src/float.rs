@@ -54,9 +54,3 @@ impl Float for f32 {
     }
     const NAME: &'static str = "f32";
 }
-
-/// Converts an `f64` constant into `T`.
-#[inline]
-pub(crate) fn c<T: Float>(v: f64) -> T {
-    T::from_f64_rounded(v)
-}

@@ -27,7 +27,11 @@ impl<T: Float> Interval<T> {
     /// [`Error::DimensionMismatch`], [`Error::NonFinite`] (NaN) or [`Error::InvalidInterval`].
     pub fn new(lower: DVector<T>, upper: DVector<T>) -> Result<Self> {
         if lower.len() != upper.len() {
-            return Err(Error::mismatch("interval upper end", lower.len(), upper.len()));
+            return Err(Error::mismatch(
+                "interval upper end",
+                lower.len(),
+                upper.len(),
+            ));
         }
         for (i, (&l, &u)) in lower.iter().zip(upper.iter()).enumerate() {
             for v in [l, u] {

@@ -97,11 +97,21 @@ impl<T: Float> LinearBounds<T> {
         ];
         for (what, expected, found) in checks {
             if expected != found {
-                return Err(Error::mismatch(format!("linear bounds: {what}"), expected, found));
+                return Err(Error::mismatch(
+                    format!("linear bounds: {what}"),
+                    expected,
+                    found,
+                ));
             }
         }
-        check_all_finite(lower_a.transpose().iter().copied(), "linear bounds: lower A")?;
-        check_all_finite(upper_a.transpose().iter().copied(), "linear bounds: upper A")?;
+        check_all_finite(
+            lower_a.transpose().iter().copied(),
+            "linear bounds: lower A",
+        )?;
+        check_all_finite(
+            upper_a.transpose().iter().copied(),
+            "linear bounds: upper A",
+        )?;
         check_all_finite(lower_b.iter().copied(), "linear bounds: lower b")?;
         check_all_finite(upper_b.iter().copied(), "linear bounds: upper b")?;
         Ok(Self::from_parts(

@@ -1,8 +1,8 @@
 //! ONNX conversion of hand-built models: every supported operator form, checked by a forward pass.
 
-mod common;
+mod io_common;
 
-use common::onnx_builder::*;
+use io_common::onnx_builder::*;
 use nalgebra::DVector;
 use proven::io::onnx::proto::*;
 use proven::io::onnx::{self, LayerSpec};

@@ -1,9 +1,9 @@
 //! Malformed ONNX input: each kind of defect gives its typed error, never a panic or a huge
 //! allocation.
 
-mod common;
+mod io_common;
 
-use common::onnx_builder::*;
+use io_common::onnx_builder::*;
 use proven::Error;
 use proven::io::onnx::proto::*;
 use proven::io::onnx::{self, OnnxErrorKind};

@@ -1,8 +1,8 @@
 //! Parses every shared .onnx and .vnnlib file and checks that box dimensions match the networks.
 
-mod common;
+mod io_common;
 
-use common::{files_with_ext, models_dir, require};
+use io_common::{files_with_ext, models_dir, require};
 use proven::Error;
 use proven::io::onnx::{self, OnnxErrorKind};
 use proven::io::vnnlib;

@@ -1,49 +1,49 @@
-//! Helpers shared by the integration tests: locating the shared model files.
-
+//! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-pub mod onnx_builder;
-
+use nalgebra::{DMatrix, DVector};
+use proven::layers::{ActivationLayer, Dense};
+use proven::{Activation, Layer};
 use std::path::PathBuf;
 
-/// `../shared/models` relative to the crate root.
-pub fn models_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/models")
-}
-
-/// `../shared/reference` relative to the crate root.
-pub fn reference_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference")
-}
-
-/// Returns the directory if it exists. Otherwise panics when `CI=true`, else prints a skip message
-/// and returns `None`.
-pub fn require(dir: PathBuf, test: &str) -> Option<PathBuf> {
-    if dir.exists() {
-        return Some(dir);
+/// A path under `../shared`, or `None` (with a message) when it is missing outside CI.
+/// In CI (`CI=true`) a missing file fails the test.
+pub fn shared_path(rel: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(rel);
+    if p.exists() {
+        return Some(p);
     }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{test}: required test data {} is missing", dir.display());
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "{} is missing (CI=true): ../shared must be beside the repository",
+            p.display()
+        );
     }
-    eprintln!("{test}: skipped, {} not found", dir.display());
+    eprintln!(
+        "skipping: {} not found (../shared is not beside the repository)",
+        p.display()
+    );
     None
 }
 
-/// All files under `dir` (recursively) with the given extension, sorted.
-pub fn files_with_ext(dir: &std::path::Path, ext: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().and_then(|x| x.to_str()) == Some(ext) {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+pub fn vec(v: &[f64]) -> DVector<f64> {
+    DVector::from_vec(v.to_vec())
+}
+
+pub fn dense(rows: usize, cols: usize, w: &[f64], b: &[f64]) -> Box<dyn Layer<f64>> {
+    Box::new(Dense::new(DMatrix::from_row_slice(rows, cols, w), vec(b)).unwrap())
+}
+
+pub fn relu(n: usize) -> Box<dyn Layer<f64>> {
+    Box::new(ActivationLayer::new(n, Activation::Relu).unwrap())
+}
+
+pub fn floats(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
