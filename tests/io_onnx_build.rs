@@ -9,7 +9,10 @@ use proven::io::onnx::{self, LayerSpec};
 
 fn run(bytes: &[u8], x: &[f64]) -> Vec<f64> {
     let g = onnx::parse_bytes(bytes).unwrap();
-    g.forward(&DVector::from_vec(x.to_vec())).unwrap().as_slice().to_vec()
+    g.forward(&DVector::from_vec(x.to_vec()))
+        .unwrap()
+        .as_slice()
+        .to_vec()
 }
 
 fn close(a: &[f64], b: &[f64]) {
@@ -40,7 +43,11 @@ fn gemm_with_all_attributes_then_relu() {
     // y = relu(2·xᵀW + 0.5·C), x = [1, 1, 1]: xᵀW = [9, 12] → [18.5, -26] → [18.5, 0].
     close(&run(&bytes, &[1.0, 1.0, 1.0]), &[18.5, 0.0]);
     let g = onnx::parse_bytes(&bytes).unwrap();
-    assert_eq!(g.layers.len(), 2, "Gemm with bias folds into one dense layer");
+    assert_eq!(
+        g.layers.len(),
+        2,
+        "Gemm with bias folds into one dense layer"
+    );
 }
 
 #[test]

@@ -19,7 +19,11 @@ fn kind(bytes: &[u8]) -> OnnxErrorKind {
 }
 
 fn dense_model(w: TensorProto) -> Vec<u8> {
-    model(&[1, 2], vec![node("MatMul", &["x", "W"], "y", vec![])], vec![w])
+    model(
+        &[1, 2],
+        vec![node("MatMul", &["x", "W"], "y", vec![])],
+        vec![w],
+    )
 }
 
 #[test]
@@ -28,11 +32,17 @@ fn truncated_protobuf() {
     assert!(onnx::parse_bytes(&bytes).is_ok());
     for cut in [1, 5, bytes.len() / 2, bytes.len() - 1] {
         assert!(
-            matches!(kind(&bytes[..cut]), OnnxErrorKind::Decode(_) | OnnxErrorKind::MissingGraph),
+            matches!(
+                kind(&bytes[..cut]),
+                OnnxErrorKind::Decode(_) | OnnxErrorKind::MissingGraph
+            ),
             "cut at {cut}"
         );
     }
-    assert!(matches!(kind(&bytes[..bytes.len() - 1]), OnnxErrorKind::Decode(_)));
+    assert!(matches!(
+        kind(&bytes[..bytes.len() - 1]),
+        OnnxErrorKind::Decode(_)
+    ));
     assert!(matches!(kind(&[0xff; 16]), OnnxErrorKind::Decode(_)));
     assert_eq!(kind(&[]), OnnxErrorKind::MissingGraph);
 }
@@ -60,7 +70,10 @@ fn wrong_types() {
         int64_data: vec![1, 2, 3, 4],
         ..Default::default()
     };
-    assert!(matches!(kind(&dense_model(w)), OnnxErrorKind::WrongType { .. }));
+    assert!(matches!(
+        kind(&dense_model(w)),
+        OnnxErrorKind::WrongType { .. }
+    ));
     // An integer graph input.
     let mut m = model(&[1, 2], vec![node("Relu", &["x"], "y", vec![])], vec![]);
     m = {
@@ -77,7 +90,9 @@ fn wrong_types() {
         vec![node("Flatten", &["x"], "y", vec![float_attr("axis", 1.0)])],
         vec![],
     );
-    assert!(matches!(kind(&bad), OnnxErrorKind::InvalidAttribute { ref attribute, .. } if attribute == "axis"));
+    assert!(
+        matches!(kind(&bad), OnnxErrorKind::InvalidAttribute { ref attribute, .. } if attribute == "axis")
+    );
 }
 
 #[test]
@@ -104,14 +119,21 @@ fn shape_mismatch_between_nodes() {
     let bytes = model(
         &[1, 2],
         vec![node("Gemm", &["x", "W", "C"], "y", vec![])],
-        vec![f32_raw("W", &[2, 2], &[1.0; 4]), f32_raw("C", &[3], &[1.0; 3])],
+        vec![
+            f32_raw("W", &[2, 2], &[1.0; 4]),
+            f32_raw("C", &[3], &[1.0; 3]),
+        ],
     );
     assert!(matches!(kind(&bytes), OnnxErrorKind::ShapeMismatch { .. }));
 }
 
 #[test]
 fn missing_initializer() {
-    let bytes = model(&[1, 2], vec![node("MatMul", &["x", "W"], "y", vec![])], vec![]);
+    let bytes = model(
+        &[1, 2],
+        vec![node("MatMul", &["x", "W"], "y", vec![])],
+        vec![],
+    );
     assert_eq!(
         kind(&bytes),
         OnnxErrorKind::MissingInput {
@@ -147,7 +169,10 @@ fn huge_declared_tensors_are_rejected_before_allocation() {
     ));
     // Overflowing product.
     let w = f32_raw("W", &[i64::MAX, i64::MAX, 4], &[1.0; 4]);
-    assert!(matches!(kind(&dense_model(w)), OnnxErrorKind::TensorTooLarge { .. }));
+    assert!(matches!(
+        kind(&dense_model(w)),
+        OnnxErrorKind::TensorTooLarge { .. }
+    ));
     // Plausible size but the data is too short.
     let w = f32_raw("W", &[100, 100], &[1.0; 4]);
     assert_eq!(
@@ -159,20 +184,36 @@ fn huge_declared_tensors_are_rejected_before_allocation() {
         }
     );
     // A huge declared graph input.
-    let bytes = model(&[1, 1_000_000_000_000], vec![node("Relu", &["x"], "y", vec![])], vec![]);
+    let bytes = model(
+        &[1, 1_000_000_000_000],
+        vec![node("Relu", &["x"], "y", vec![])],
+        vec![],
+    );
     assert!(matches!(kind(&bytes), OnnxErrorKind::TensorTooLarge { .. }));
     // Negative dimension.
     let w = f32_raw("W", &[-2, 2], &[1.0; 4]);
-    assert!(matches!(kind(&dense_model(w)), OnnxErrorKind::NegativeDimension { .. }));
+    assert!(matches!(
+        kind(&dense_model(w)),
+        OnnxErrorKind::NegativeDimension { .. }
+    ));
     // External data.
     let mut w = f32_raw("W", &[2, 2], &[]);
     w.data_location = 1;
-    assert!(matches!(kind(&dense_model(w)), OnnxErrorKind::ExternalData { .. }));
+    assert!(matches!(
+        kind(&dense_model(w)),
+        OnnxErrorKind::ExternalData { .. }
+    ));
 }
 
 #[test]
 fn unsupported_operators_name_op_and_node() {
-    for op in ["Conv", "MaxPool", "AveragePool", "BatchNormalization", "Softmax"] {
+    for op in [
+        "Conv",
+        "MaxPool",
+        "AveragePool",
+        "BatchNormalization",
+        "Softmax",
+    ] {
         let bytes = model(&[1, 2], vec![node(op, &["x"], "y", vec![])], vec![]);
         assert_eq!(
             kind(&bytes),
@@ -185,8 +226,13 @@ fn unsupported_operators_name_op_and_node() {
     // Unnamed node: labelled by index and output.
     let mut n = node("Pad", &["x"], "y", vec![]);
     n.name.clear();
-    let msg = onnx::parse_bytes(&model(&[1, 2], vec![n], vec![])).unwrap_err().to_string();
-    assert_eq!(msg, "<memory>: unsupported operator Pad at node #0 (output `y`)");
+    let msg = onnx::parse_bytes(&model(&[1, 2], vec![n], vec![]))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        msg,
+        "<memory>: unsupported operator Pad at node #0 (output `y`)"
+    );
 }
 
 #[test]
@@ -200,19 +246,28 @@ fn non_sequential_and_non_affine_graphs() {
         ],
         vec![],
     );
-    assert!(matches!(kind(&bytes), OnnxErrorKind::UnsupportedUsage { .. }));
+    assert!(matches!(
+        kind(&bytes),
+        OnnxErrorKind::UnsupportedUsage { .. }
+    ));
     let bytes = model(
         &[1, 2],
         vec![node("Div", &["C", "x"], "y", vec![])],
         vec![f32_raw("C", &[2], &[1.0, 1.0])],
     );
-    assert!(matches!(kind(&bytes), OnnxErrorKind::UnsupportedUsage { .. }));
+    assert!(matches!(
+        kind(&bytes),
+        OnnxErrorKind::UnsupportedUsage { .. }
+    ));
     let bytes = model(
         &[1, 2],
         vec![node("Div", &["x", "C"], "y", vec![])],
         vec![f32_raw("C", &[2], &[1.0, 0.0])],
     );
-    assert!(matches!(kind(&bytes), OnnxErrorKind::UnsupportedUsage { .. }));
+    assert!(matches!(
+        kind(&bytes),
+        OnnxErrorKind::UnsupportedUsage { .. }
+    ));
     // Output not produced.
     let bytes = model(&[1, 2], vec![node("Relu", &["x"], "z", vec![])], vec![]);
     assert!(matches!(kind(&bytes), OnnxErrorKind::InvalidGraph(_)));

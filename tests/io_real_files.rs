@@ -11,7 +11,9 @@ use std::path::Path;
 
 #[test]
 fn every_vnnlib_file_parses() {
-    let Some(dir) = require(models_dir(), "every_vnnlib_file_parses") else { return };
+    let Some(dir) = require(models_dir(), "every_vnnlib_file_parses") else {
+        return;
+    };
     let files = files_with_ext(&dir, "vnnlib");
     assert_eq!(files.len(), 134, "number of shared .vnnlib files");
     for f in &files {
@@ -41,7 +43,9 @@ fn onnx_dims(dir: &Path) -> HashMap<String, usize> {
 
 #[test]
 fn vnnlib_boxes_match_onnx_inputs() {
-    let Some(dir) = require(models_dir(), "vnnlib_boxes_match_onnx_inputs") else { return };
+    let Some(dir) = require(models_dir(), "vnnlib_boxes_match_onnx_inputs") else {
+        return;
+    };
     let dims = onnx_dims(&dir);
     // CNN sets: the reader rejects their ONNX files for now; their input sizes are known.
     let cnn = [("verivital", 784usize), ("oval21", 3 * 32 * 32)];
@@ -59,7 +63,10 @@ fn vnnlib_boxes_match_onnx_inputs() {
             let want = match cnn.iter().find(|(f, _)| *f == folder) {
                 Some((_, d)) => *d,
                 None => {
-                    let net = Path::new(net).file_name().and_then(|n| n.to_str()).unwrap_or(net);
+                    let net = Path::new(net)
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or(net);
                     let key = format!("{folder}/{net}");
                     *dims.get(&key).unwrap_or_else(|| panic!("no network {key}"))
                 }
@@ -76,7 +83,9 @@ fn vnnlib_boxes_match_onnx_inputs() {
 
 #[test]
 fn every_mlp_onnx_file_converts() {
-    let Some(dir) = require(models_dir(), "every_mlp_onnx_file_converts") else { return };
+    let Some(dir) = require(models_dir(), "every_mlp_onnx_file_converts") else {
+        return;
+    };
     let dims = onnx_dims(&dir);
     assert_eq!(dims.len(), 5 + 45 + 2);
     assert_eq!(dims["acasxu/ACASXU_run2a_1_1_batch_2000.onnx"], 5);
@@ -103,7 +112,9 @@ fn every_mlp_onnx_file_converts() {
 
 #[test]
 fn cnn_files_name_the_unsupported_operator() {
-    let Some(dir) = require(models_dir(), "cnn_files_name_the_unsupported_operator") else { return };
+    let Some(dir) = require(models_dir(), "cnn_files_name_the_unsupported_operator") else {
+        return;
+    };
     let mut files = files_with_ext(&dir.join("verivital"), "onnx");
     files.extend(files_with_ext(&dir.join("oval21"), "onnx"));
     assert_eq!(files.len(), 5);
@@ -116,7 +127,10 @@ fn cnn_files_name_the_unsupported_operator() {
                 assert_eq!(op_type, "Conv");
                 assert_eq!(node, "`Conv_0`");
                 let msg = onnx::read_graph(&f).unwrap_err().to_string();
-                assert!(msg.contains("unsupported operator Conv at node `Conv_0`"), "{msg}");
+                assert!(
+                    msg.contains("unsupported operator Conv at node `Conv_0`"),
+                    "{msg}"
+                );
             }
             other => panic!("{}: expected unsupported Conv, got {other:?}", f.display()),
         }

@@ -1,7 +1,7 @@
 //! Builders for small ONNX models (valid or deliberately broken) from the reader's prost structs.
 
-use proven::io::onnx::proto::*;
 use prost::Message;
+use proven::io::onnx::proto::*;
 
 pub fn dim(v: i64) -> Dimension {
     Dimension {
@@ -87,4 +87,3 @@ pub fn model(input_dims: &[i64], nodes: Vec<NodeProto>, initializer: Vec<TensorP
     }
     .encode_to_vec()
 }
-

@@ -73,7 +73,10 @@ impl Pending {
                     layers.push(LayerSpec::Affine { scale, shift });
                 }
             }
-            Pending::Dense { w, b } => layers.push(LayerSpec::Dense { weights: w, bias: b }),
+            Pending::Dense { w, b } => layers.push(LayerSpec::Dense {
+                weights: w,
+                bias: b,
+            }),
         }
     }
 
@@ -99,7 +102,10 @@ mod tests {
         let mut layers = Vec::new();
         let w = DMatrix::from_row_slice(2, 3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         let p = Pending::Identity(3).then_linear(w.clone(), &mut layers);
-        let p = p.then_elementwise(&DVector::from_element(2, 1.0), &DVector::from_vec(vec![0.5, -0.5]));
+        let p = p.then_elementwise(
+            &DVector::from_element(2, 1.0),
+            &DVector::from_vec(vec![0.5, -0.5]),
+        );
         p.flush(&mut layers);
         assert_eq!(layers.len(), 1);
         let x = DVector::from_vec(vec![1.0, 0.0, -1.0]);
@@ -110,7 +116,10 @@ mod tests {
     fn normalisation_then_dense_gives_two_layers() {
         let mut layers = Vec::new();
         let p = Pending::Identity(2)
-            .then_elementwise(&DVector::from_element(2, 1.0), &DVector::from_element(2, -1.0))
+            .then_elementwise(
+                &DVector::from_element(2, 1.0),
+                &DVector::from_element(2, -1.0),
+            )
             .then_elementwise(&DVector::from_element(2, 0.5), &DVector::zeros(2));
         let p = p.then_linear(DMatrix::identity(2, 2), &mut layers);
         p.flush(&mut layers);

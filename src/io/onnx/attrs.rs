@@ -28,11 +28,19 @@ impl<'a> Attrs<'a> {
     }
 
     /// Checks the declared type (`0`, undefined, is accepted from old writers).
-    fn check_type(&self, a: &AttributeProto, expected: i32, what: &str) -> Result<(), OnnxErrorKind> {
+    fn check_type(
+        &self,
+        a: &AttributeProto,
+        expected: i32,
+        what: &str,
+    ) -> Result<(), OnnxErrorKind> {
         if a.r#type == expected || a.r#type == 0 {
             Ok(())
         } else {
-            Err(self.wrong(&a.name, format!("expected {what}, found attribute type {}", a.r#type)))
+            Err(self.wrong(
+                &a.name,
+                format!("expected {what}, found attribute type {}", a.r#type),
+            ))
         }
     }
 
@@ -40,7 +48,9 @@ impl<'a> Attrs<'a> {
     pub fn int(&self, name: &str, default: i64) -> Result<i64, OnnxErrorKind> {
         match self.find(name) {
             None => Ok(default),
-            Some(a) => self.check_type(a, attribute_type::INT, "an integer").map(|_| a.i),
+            Some(a) => self
+                .check_type(a, attribute_type::INT, "an integer")
+                .map(|_| a.i),
         }
     }
 

@@ -37,7 +37,9 @@ pub(crate) fn broadcast_to(data: &[f64], shape: &[usize], target: &[usize]) -> O
     }
     let total = checked_count(
         "",
-        target.iter().fold(1u128, |a, &d| a.saturating_mul(d as u128)),
+        target
+            .iter()
+            .fold(1u128, |a, &d| a.saturating_mul(d as u128)),
     )
     .ok()?;
     if total > MAX_ELEMENTS || data.len() != shape.iter().product::<usize>() {

@@ -153,7 +153,11 @@ impl Converter {
     }
 
     /// Binds the node's output to a new version of the dynamic value with `shape`.
-    pub fn define_dynamic(&mut self, ctx: &NodeCtx, shape: Vec<usize>) -> Result<(), OnnxErrorKind> {
+    pub fn define_dynamic(
+        &mut self,
+        ctx: &NodeCtx,
+        shape: Vec<usize>,
+    ) -> Result<(), OnnxErrorKind> {
         self.version += 1;
         if shape.contains(&0) {
             return Err(ctx.shape_mismatch(format!("the result has an empty shape {shape:?}")));
@@ -204,7 +208,10 @@ fn convert_graph(graph: &GraphProto) -> Result<OnnxGraph, OnnxErrorKind> {
     let mut values = HashMap::new();
     for t in &graph.initializer {
         let tensor = decode_tensor(t)?;
-        if values.insert(t.name.clone(), Value::Const(Rc::new(tensor))).is_some() {
+        if values
+            .insert(t.name.clone(), Value::Const(Rc::new(tensor)))
+            .is_some()
+        {
             return Err(OnnxErrorKind::InvalidGraph(format!(
                 "initializer `{}` is defined twice",
                 t.name

@@ -85,7 +85,9 @@ pub enum OnnxErrorKind {
         message: String,
     },
     /// A node reads a value that no initializer, graph input or earlier node provides.
-    #[error("node {node} reads `{input}`, which is neither an initializer, a graph input nor an earlier output")]
+    #[error(
+        "node {node} reads `{input}`, which is neither an initializer, a graph input nor an earlier output"
+    )]
     MissingInput {
         /// The node.
         node: String,
@@ -115,4 +117,13 @@ pub enum OnnxErrorKind {
     /// The graph as a whole cannot be turned into a sequential network.
     #[error("invalid graph: {0}")]
     InvalidGraph(String),
+    /// A converted layer was rejected by its constructor (for example a LeakyRelu slope outside
+    /// `[0, 1]`, or weights that overflow when rounded to `f32`).
+    #[error("layer {index}: {message}")]
+    InvalidLayer {
+        /// Index of the layer in the converted network.
+        index: usize,
+        /// The constructor's error.
+        message: String,
+    },
 }

@@ -9,10 +9,14 @@
 //! normalisation layer. Convolution, pooling and batch normalisation are not converted yet and give
 //! [`OnnxErrorKind::UnsupportedOperator`].
 //!
+//! [`load_onnx`] and [`from_bytes`] build a [`crate::Sequential`] network over `f32` or `f64`;
+//! [`read_graph`] and [`parse_bytes`] stop at the backend-independent [`OnnxGraph`].
+//!
 //! # Examples
 //! ```no_run
-//! let graph = proven::io::onnx::read_graph("model.onnx")?;
-//! println!("input shape {:?}, {} layers", graph.input_shape, graph.layers.len());
+//! use proven::Network;
+//! let model = proven::io::onnx::load_onnx::<f64>("model.onnx")?;
+//! println!("input shape {:?}, {} inputs", model.input_shape, model.network.input_dim());
 //! # Ok::<(), proven::Error>(())
 //! ```
 
@@ -21,6 +25,7 @@ mod attrs;
 mod broadcast;
 mod convert;
 mod error;
+mod model;
 mod ops_elementwise;
 mod ops_linear;
 mod ops_shape;
@@ -29,7 +34,8 @@ mod spec;
 mod tensor;
 
 pub use error::OnnxErrorKind;
-pub use spec::{ActivationSpec, LayerSpec, OnnxGraph};
+pub use model::{OnnxModel, from_bytes, load_onnx};
+pub use spec::{LayerSpec, OnnxGraph};
 pub use tensor::MAX_ELEMENTS;
 
 use crate::{Error, Result};
@@ -72,11 +78,12 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(io)
 }
 
-fn parse_named(bytes: &[u8], path: &str) -> Result<OnnxGraph> {
+pub(crate) fn parse_named(bytes: &[u8], path: &str) -> Result<OnnxGraph> {
     let wrap = |kind| Error::Onnx {
         path: path.to_string(),
         kind,
     };
-    let model = proto::decode_model(bytes).map_err(|e| wrap(OnnxErrorKind::Decode(e.to_string())))?;
+    let model =
+        proto::decode_model(bytes).map_err(|e| wrap(OnnxErrorKind::Decode(e.to_string())))?;
     convert::convert_model(&model).map_err(wrap)
 }

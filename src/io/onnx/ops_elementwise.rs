@@ -5,13 +5,18 @@ use super::affine::Pending;
 use super::attrs::Attrs;
 use super::broadcast::{broadcast_shape, broadcast_to};
 use super::convert::{Converter, NodeCtx, Value};
-use super::spec::{ActivationSpec, LayerSpec};
+use super::spec::{LayerSpec, apply};
 use super::tensor::{Tensor, check_finite, checked_count};
+use crate::Activation;
 use nalgebra::DVector;
 use std::rc::Rc;
 
 /// The float data of a constant operand.
-fn float_data<'a>(ctx: &NodeCtx, t: &'a Tensor, operand: usize) -> Result<&'a [f64], OnnxErrorKind> {
+fn float_data<'a>(
+    ctx: &NodeCtx,
+    t: &'a Tensor,
+    operand: usize,
+) -> Result<&'a [f64], OnnxErrorKind> {
     t.as_float().ok_or_else(|| OnnxErrorKind::WrongType {
         what: format!("node {} input #{operand}", ctx.label),
         expected: "FLOAT or DOUBLE",
@@ -20,11 +25,23 @@ fn float_data<'a>(ctx: &NodeCtx, t: &'a Tensor, operand: usize) -> Result<&'a [f
 }
 
 /// Broadcasts `t` against `shape`, returning the common shape and `t` expanded to it.
-fn expand(ctx: &NodeCtx, t: &Tensor, shape: &[usize], operand: usize) -> Result<(Vec<usize>, Vec<f64>), OnnxErrorKind> {
+fn expand(
+    ctx: &NodeCtx,
+    t: &Tensor,
+    shape: &[usize],
+    operand: usize,
+) -> Result<(Vec<usize>, Vec<f64>), OnnxErrorKind> {
     let data = float_data(ctx, t, operand)?;
-    let mismatch = || ctx.shape_mismatch(format!("shapes {shape:?} and {:?} do not broadcast", t.dims));
+    let mismatch = || {
+        ctx.shape_mismatch(format!(
+            "shapes {shape:?} and {:?} do not broadcast",
+            t.dims
+        ))
+    };
     let common = broadcast_shape(shape, &t.dims).ok_or_else(mismatch)?;
-    let count = common.iter().fold(1u128, |a, &d| a.saturating_mul(d as u128));
+    let count = common
+        .iter()
+        .fold(1u128, |a, &d| a.saturating_mul(d as u128));
     checked_count(&format!("result of node {}", ctx.label), count)?;
     let v = broadcast_to(data, &t.dims, &common).ok_or_else(mismatch)?;
     Ok((common, v))
@@ -73,7 +90,12 @@ impl Converter {
     }
 
     /// Arithmetic on two constants.
-    fn fold_arithmetic(&mut self, ctx: &NodeCtx, x: &Tensor, y: &Tensor) -> Result<(), OnnxErrorKind> {
+    fn fold_arithmetic(
+        &mut self,
+        ctx: &NodeCtx,
+        x: &Tensor,
+        y: &Tensor,
+    ) -> Result<(), OnnxErrorKind> {
         let (shape, xb) = expand(ctx, x, &y.dims, 0)?;
         let (_, yb) = expand(ctx, y, &shape, 1)?;
         let f: fn(f64, f64) -> f64 = match ctx.node.op_type.as_str() {
@@ -90,19 +112,22 @@ impl Converter {
     /// Relu, LeakyRelu, Sigmoid, Tanh and Atan.
     pub(super) fn activation(&mut self, ctx: &NodeCtx) -> Result<(), OnnxErrorKind> {
         let activation = match ctx.node.op_type.as_str() {
-            "Relu" => ActivationSpec::Relu,
+            "Relu" => Activation::Relu,
             "LeakyRelu" => {
-                ActivationSpec::LeakyRelu(Attrs::new(ctx.node, &ctx.label).float("alpha", 0.01)?)
+                Activation::LeakyRelu(Attrs::new(ctx.node, &ctx.label).float("alpha", 0.01)?)
             }
-            "Sigmoid" => ActivationSpec::Sigmoid,
-            "Tanh" => ActivationSpec::Tanh,
-            _ => ActivationSpec::Arctan,
+            "Sigmoid" => Activation::Sigmoid,
+            "Tanh" => Activation::Tanh,
+            _ => Activation::Arctan,
         };
         match self.input(ctx, 0)? {
             Value::Const(t) => {
                 let data = float_data(ctx, &t, 0)?;
-                let out = data.iter().map(|&v| activation.apply(v)).collect();
-                self.define(ctx, Value::Const(Rc::new(Tensor::float(t.dims.clone(), out))))
+                let out = data.iter().map(|&v| apply(activation, v)).collect();
+                self.define(
+                    ctx,
+                    Value::Const(Rc::new(Tensor::float(t.dims.clone(), out))),
+                )
             }
             Value::Dynamic { shape, version } => {
                 self.check_latest(ctx, version)?;

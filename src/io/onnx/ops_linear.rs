@@ -67,7 +67,9 @@ impl Converter {
         };
         let two_d = |shape: &[usize], name: &str| match shape {
             [r, c] => Ok((*r, *c)),
-            _ => Err(ctx.shape_mismatch(format!("operand {name} must be 2-D, has shape {shape:?}"))),
+            _ => {
+                Err(ctx.shape_mismatch(format!("operand {name} must be 2-D, has shape {shape:?}")))
+            }
         };
         let bias = |m: usize, n: usize| -> Result<Option<DVector<f64>>, OnnxErrorKind> {
             let Some(c) = &c else { return Ok(None) };
@@ -77,7 +79,10 @@ impl Converter {
                 found: "an integer type".into(),
             })?;
             let v = broadcast_to(data, &c.dims, &[m, n]).ok_or_else(|| {
-                ctx.shape_mismatch(format!("bias C of shape {:?} does not broadcast to [{m}, {n}]", c.dims))
+                ctx.shape_mismatch(format!(
+                    "bias C of shape {:?} does not broadcast to [{m}, {n}]",
+                    c.dims
+                ))
             })?;
             Ok(Some(DVector::from_vec(v) * beta))
         };
@@ -176,7 +181,11 @@ impl Converter {
             (Value::Const(atn), Value::Dynamic { shape, version }) => {
                 self.check_latest(ctx, version)?;
                 let am = const_matrix(ctx, &atn, "A")?;
-                let am = if atn.dims.len() == 1 { am.transpose() } else { am };
+                let am = if atn.dims.len() == 1 {
+                    am.transpose()
+                } else {
+                    am
+                };
                 let (k, out) = match shape.as_slice() {
                     [] => return Err(ctx.shape_mismatch("operand B is a scalar")),
                     [k] => (*k, vec![]),

@@ -57,7 +57,9 @@ impl Converter {
         let value = self.input(ctx, 0)?;
         let target = match self.input(ctx, 1)? {
             Value::Const(t) => t,
-            Value::Dynamic { .. } => return Err(ctx.unsupported("the target shape must be constant")),
+            Value::Dynamic { .. } => {
+                return Err(ctx.unsupported("the target shape must be constant"));
+            }
         };
         let spec = target.as_int().ok_or_else(|| OnnxErrorKind::WrongType {
             what: format!("node {} input #1 (shape)", ctx.label),
@@ -65,7 +67,10 @@ impl Converter {
             found: "a float type".into(),
         })?;
         if target.dims.len() != 1 {
-            return Err(ctx.shape_mismatch(format!("target shape has shape {:?}; it must be 1-D", target.dims)));
+            return Err(ctx.shape_mismatch(format!(
+                "target shape has shape {:?}; it must be 1-D",
+                target.dims
+            )));
         }
         let shape = shape_of(&value).to_vec();
         let total: usize = shape.iter().product();

@@ -4,40 +4,12 @@
 //! a network over `f32` or `f64` from it. Keeping this step separate lets the parser be tested and
 //! fuzzed without the bound engine.
 
+use crate::{Activation, ElementwiseActivation};
 use nalgebra::{DMatrix, DVector};
 
-/// An element-wise activation function.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum ActivationSpec {
-    /// `max(x, 0)`.
-    Relu,
-    /// `x` for `x ≥ 0`, `alpha·x` otherwise.
-    LeakyRelu(f64),
-    /// `1 / (1 + e^{−x})`.
-    Sigmoid,
-    /// `tanh(x)`.
-    Tanh,
-    /// `atan(x)`.
-    Arctan,
-}
-
-impl ActivationSpec {
-    /// Applies the function to one value (used for constant folding and tests).
-    pub fn apply(self, x: f64) -> f64 {
-        match self {
-            ActivationSpec::Relu => x.max(0.0),
-            ActivationSpec::LeakyRelu(a) => {
-                if x >= 0.0 {
-                    x
-                } else {
-                    a * x
-                }
-            }
-            ActivationSpec::Sigmoid => 1.0 / (1.0 + (-x).exp()),
-            ActivationSpec::Tanh => x.tanh(),
-            ActivationSpec::Arctan => x.atan(),
-        }
-    }
+/// Evaluates a built-in activation in `f64` (constant folding and [`LayerSpec::forward`]).
+pub(crate) fn apply(activation: Activation, x: f64) -> f64 {
+    <Activation as ElementwiseActivation<f64>>::eval(&activation, x)
 }
 
 /// One layer of the converted network, acting on the flattened (row-major, NCHW) vector.
@@ -62,7 +34,7 @@ pub enum LayerSpec {
         /// Number of coordinates.
         dim: usize,
         /// The function.
-        activation: ActivationSpec,
+        activation: Activation,
     },
     /// The identity on `dim` coordinates (emitted only for a graph with no other layer).
     Identity {
@@ -94,7 +66,7 @@ impl LayerSpec {
         match self {
             LayerSpec::Dense { weights, bias } => weights * x + bias,
             LayerSpec::Affine { scale, shift } => scale.component_mul(x) + shift,
-            LayerSpec::Activation { activation, .. } => x.map(|v| activation.apply(v)),
+            LayerSpec::Activation { activation, .. } => x.map(|v| apply(*activation, v)),
             LayerSpec::Identity { .. } => x.clone(),
         }
     }

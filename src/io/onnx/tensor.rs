@@ -55,7 +55,10 @@ impl Tensor {
 }
 
 /// Checked element count of a declared shape.
-pub(crate) fn element_count(name: &str, dims: &[i64]) -> Result<(Vec<usize>, usize), OnnxErrorKind> {
+pub(crate) fn element_count(
+    name: &str,
+    dims: &[i64],
+) -> Result<(Vec<usize>, usize), OnnxErrorKind> {
     let mut shape = Vec::with_capacity(dims.len().min(64));
     let mut count: u128 = 1;
     for &d in dims {
@@ -159,7 +162,9 @@ pub(crate) fn decode_tensor(t: &TensorProto) -> Result<Tensor, OnnxErrorKind> {
                 check_len(name, n, t.double_data.len())?;
                 t.double_data.clone()
             } else {
-                raw_chunks::<8>(name, raw, n)?.map(f64::from_le_bytes).collect()
+                raw_chunks::<8>(name, raw, n)?
+                    .map(f64::from_le_bytes)
+                    .collect()
             };
             check_finite(name, &v)?;
             TensorData::Float(v)
@@ -168,7 +173,9 @@ pub(crate) fn decode_tensor(t: &TensorProto) -> Result<Tensor, OnnxErrorKind> {
             check_len(name, n, t.int64_data.len())?;
             t.int64_data.clone()
         } else {
-            raw_chunks::<8>(name, raw, n)?.map(i64::from_le_bytes).collect()
+            raw_chunks::<8>(name, raw, n)?
+                .map(i64::from_le_bytes)
+                .collect()
         }),
         data_type::INT32 => TensorData::Int(if raw.is_empty() {
             check_len(name, n, t.int32_data.len())?;
@@ -207,10 +214,16 @@ mod tests {
         let mut a = tp(vec![2], data_type::FLOAT);
         a.float_data = vec![1.5, -2.0];
         let mut b = tp(vec![2], data_type::FLOAT);
-        b.raw_data = [1.5f32, -2.0].iter().flat_map(|x| x.to_le_bytes()).collect();
+        b.raw_data = [1.5f32, -2.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
         assert_eq!(decode_tensor(&a).unwrap(), decode_tensor(&b).unwrap());
         let mut c = tp(vec![2], data_type::DOUBLE);
-        c.raw_data = [1.5f64, -2.0].iter().flat_map(|x| x.to_le_bytes()).collect();
+        c.raw_data = [1.5f64, -2.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
         assert_eq!(decode_tensor(&a).unwrap(), decode_tensor(&c).unwrap());
         let mut d = tp(vec![2], data_type::DOUBLE);
         d.double_data = vec![1.5, -2.0];
@@ -230,18 +243,30 @@ mod tests {
     #[test]
     fn huge_and_overflowing_shapes_are_rejected() {
         let a = tp(vec![1_000_000, 1_000_000], data_type::FLOAT);
-        assert!(matches!(decode_tensor(&a), Err(OnnxErrorKind::TensorTooLarge { .. })));
+        assert!(matches!(
+            decode_tensor(&a),
+            Err(OnnxErrorKind::TensorTooLarge { .. })
+        ));
         let b = tp(vec![i64::MAX, i64::MAX, i64::MAX], data_type::FLOAT);
-        assert!(matches!(decode_tensor(&b), Err(OnnxErrorKind::TensorTooLarge { .. })));
+        assert!(matches!(
+            decode_tensor(&b),
+            Err(OnnxErrorKind::TensorTooLarge { .. })
+        ));
         let c = tp(vec![-1], data_type::FLOAT);
-        assert!(matches!(decode_tensor(&c), Err(OnnxErrorKind::NegativeDimension { .. })));
+        assert!(matches!(
+            decode_tensor(&c),
+            Err(OnnxErrorKind::NegativeDimension { .. })
+        ));
     }
 
     #[test]
     fn length_mismatch_and_nan() {
         let mut a = tp(vec![3], data_type::FLOAT);
         a.raw_data = vec![0; 7];
-        assert!(matches!(decode_tensor(&a), Err(OnnxErrorKind::DataLength { .. })));
+        assert!(matches!(
+            decode_tensor(&a),
+            Err(OnnxErrorKind::DataLength { .. })
+        ));
         let mut b = tp(vec![3], data_type::FLOAT);
         b.float_data = vec![0.0, f32::NAN, 1.0];
         assert!(matches!(
@@ -249,6 +274,9 @@ mod tests {
             Err(OnnxErrorKind::NonFinite { index: 1, .. })
         ));
         let c = tp(vec![1], 8);
-        assert!(matches!(decode_tensor(&c), Err(OnnxErrorKind::WrongType { .. })));
+        assert!(matches!(
+            decode_tensor(&c),
+            Err(OnnxErrorKind::WrongType { .. })
+        ));
     }
 }

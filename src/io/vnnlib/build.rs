@@ -43,7 +43,12 @@ fn dnf(f: &Formula) -> Result<Vec<Conj<'_>>, Located> {
 fn check_size(d: &[Conj], pos: Pos) -> Result<(), Located> {
     let atoms: usize = d.iter().map(Vec::len).sum();
     if d.len() > MAX_DISJUNCTS || atoms > MAX_ATOMS {
-        Err((pos, VnnLibErrorKind::TooManyDisjuncts { limit: MAX_DISJUNCTS }))
+        Err((
+            pos,
+            VnnLibErrorKind::TooManyDisjuncts {
+                limit: MAX_DISJUNCTS,
+            },
+        ))
     } else {
         Ok(())
     }
@@ -57,9 +62,19 @@ fn product<'a>(a: Vec<Conj<'a>>, b: Vec<Conj<'a>>, pos: Pos) -> Result<Vec<Conj<
         .map(Vec::len)
         .sum::<usize>()
         .saturating_mul(b.len())
-        .saturating_add(b.iter().map(Vec::len).sum::<usize>().saturating_mul(a.len()));
+        .saturating_add(
+            b.iter()
+                .map(Vec::len)
+                .sum::<usize>()
+                .saturating_mul(a.len()),
+        );
     if n > MAX_DISJUNCTS || atoms > MAX_ATOMS {
-        return Err((pos, VnnLibErrorKind::TooManyDisjuncts { limit: MAX_DISJUNCTS }));
+        return Err((
+            pos,
+            VnnLibErrorKind::TooManyDisjuncts {
+                limit: MAX_DISJUNCTS,
+            },
+        ));
     }
     let mut out = Vec::with_capacity(n);
     for x in &a {
@@ -92,12 +107,19 @@ impl Partial {
             .map(|(k, v)| (*k, *v))
             .collect();
         let k = c.expr.constant;
-        let inputs = terms.iter().filter(|(v, _)| matches!(v, Var::Input(_))).count();
+        let inputs = terms
+            .iter()
+            .filter(|(v, _)| matches!(v, Var::Input(_)))
+            .count();
         match terms.as_slice() {
             [] => self.infeasible |= k > 0.0,
             [(Var::Input(i), a)] => {
                 let bound = -k / a;
-                let slot = if *a > 0.0 { self.upper.get_mut(*i) } else { self.lower.get_mut(*i) };
+                let slot = if *a > 0.0 {
+                    self.upper.get_mut(*i)
+                } else {
+                    self.lower.get_mut(*i)
+                };
                 if let Some(s) = slot {
                     *s = if *a > 0.0 { s.min(bound) } else { s.max(bound) };
                 }
@@ -167,7 +189,15 @@ pub(crate) fn build_cases(
             p.add(c, n_out)?;
         }
         for (i, pos) in input_decl.iter().enumerate() {
-            let missing = |which| (*pos, VnnLibErrorKind::MissingBound { variable: format!("X_{i}"), which });
+            let missing = |which| {
+                (
+                    *pos,
+                    VnnLibErrorKind::MissingBound {
+                        variable: format!("X_{i}"),
+                        which,
+                    },
+                )
+            };
             if !p.lower.get(i).is_some_and(|v| v.is_finite()) {
                 return Err(missing("lower"));
             }
@@ -187,9 +217,18 @@ pub(crate) fn build_cases(
                 VnnLibErrorKind::TooLarge { limit: MAX_CELLS },
             ));
         }
-        let key: Vec<u64> = p.lower.iter().chain(&p.upper).map(|v| v.to_bits()).collect();
+        let key: Vec<u64> = p
+            .lower
+            .iter()
+            .chain(&p.upper)
+            .map(|v| v.to_bits())
+            .collect();
         let rows = p.rows.len();
-        let matrix = DMatrix::from_row_iterator(rows, n_out, p.rows.iter().flat_map(|(r, _)| r.iter().copied()));
+        let matrix = DMatrix::from_row_iterator(
+            rows,
+            n_out,
+            p.rows.iter().flat_map(|(r, _)| r.iter().copied()),
+        );
         let rhs = DVector::from_iterator(rows, p.rows.iter().map(|(_, b)| *b));
         let constraint = OutputConstraint { matrix, rhs };
         match by_box.get(&key) {
@@ -200,7 +239,12 @@ pub(crate) fn build_cases(
             }
             None => {
                 let input = Interval::new(DVector::from_vec(p.lower), DVector::from_vec(p.upper))
-                    .map_err(|e| (Pos { line: 1, column: 1 }, VnnLibErrorKind::UnsupportedConstraint(e.to_string())))?;
+                    .map_err(|e| {
+                    (
+                        Pos { line: 1, column: 1 },
+                        VnnLibErrorKind::UnsupportedConstraint(e.to_string()),
+                    )
+                })?;
                 by_box.insert(key, cases.len());
                 cases.push(PropertyCase {
                     input,

@@ -81,7 +81,10 @@ fn number(s: &str, pos: Pos) -> Result<f64, Located> {
         .next()
         .is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == '.');
     let bad = || (pos, VnnLibErrorKind::NonNumericConstant(s.to_string()));
-    if !numeric_start || s.chars().any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E') {
+    if !numeric_start
+        || s.chars()
+            .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+    {
         return Err(bad());
     }
     match s.parse::<f64>() {
@@ -92,7 +95,9 @@ fn number(s: &str, pos: Pos) -> Result<f64, Located> {
 
 /// Whether a token looks like a symbol (rather than a malformed number).
 fn is_symbol(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
 }
 
 impl Declarations {
@@ -101,15 +106,33 @@ impl Declarations {
         let (name, sort) = match items {
             [_, n, s] => match (n.atom(), s.atom()) {
                 (Some(n), Some(s)) => (n, s),
-                _ => return err(pos, VnnLibErrorKind::Syntax("expected (declare-const NAME Real)".into())),
+                _ => {
+                    return err(
+                        pos,
+                        VnnLibErrorKind::Syntax("expected (declare-const NAME Real)".into()),
+                    );
+                }
             },
-            _ => return err(pos, VnnLibErrorKind::Syntax("expected (declare-const NAME Real)".into())),
+            _ => {
+                return err(
+                    pos,
+                    VnnLibErrorKind::Syntax("expected (declare-const NAME Real)".into()),
+                );
+            }
         };
         if sort != "Real" {
-            return err(pos, VnnLibErrorKind::InvalidDeclaration(format!("`{name}` has sort `{sort}`, expected `Real`")));
+            return err(
+                pos,
+                VnnLibErrorKind::InvalidDeclaration(format!(
+                    "`{name}` has sort `{sort}`, expected `Real`"
+                )),
+            );
         }
         let index = |rest: &str| -> Option<usize> {
-            if rest.is_empty() || !rest.chars().all(|c| c.is_ascii_digit()) || (rest.len() > 1 && rest.starts_with('0')) {
+            if rest.is_empty()
+                || !rest.chars().all(|c| c.is_ascii_digit())
+                || (rest.len() > 1 && rest.starts_with('0'))
+            {
                 return None;
             }
             rest.parse().ok().filter(|&i: &usize| i < 1 << 24)
@@ -119,7 +142,12 @@ impl Declarations {
         } else if let Some(j) = name.strip_prefix("Y_").and_then(index) {
             Var::Output(j)
         } else {
-            return err(pos, VnnLibErrorKind::InvalidDeclaration(format!("`{name}` is not of the form X_<i> or Y_<j>")));
+            return err(
+                pos,
+                VnnLibErrorKind::InvalidDeclaration(format!(
+                    "`{name}` is not of the form X_<i> or Y_<j>"
+                )),
+            );
         };
         if self.names.insert(name.to_string(), (var, pos)).is_some() {
             return err(pos, VnnLibErrorKind::DuplicateDeclaration(name.to_string()));
@@ -143,9 +171,17 @@ impl Declarations {
         let items = e.list().unwrap_or(&[]);
         let (head, args) = match items.split_first() {
             Some((h, a)) if h.atom().is_some() && !a.is_empty() => (h.atom().unwrap_or(""), a),
-            _ => return err(e.pos, VnnLibErrorKind::Syntax("expected an arithmetic term".into())),
+            _ => {
+                return err(
+                    e.pos,
+                    VnnLibErrorKind::Syntax("expected an arithmetic term".into()),
+                );
+            }
         };
-        let terms = args.iter().map(|a| self.term(a)).collect::<Result<Vec<_>, _>>()?;
+        let terms = args
+            .iter()
+            .map(|a| self.term(a))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut terms = terms.into_iter();
         let first = terms.next().unwrap_or_default();
         let out = match head {
@@ -158,7 +194,12 @@ impl Declarations {
                     acc = match (acc.is_constant(), t.is_constant()) {
                         (true, _) => t.scale(acc.constant),
                         (_, true) => acc.scale(t.constant),
-                        _ => return err(e.pos, VnnLibErrorKind::NonLinear("product of variables".into())),
+                        _ => {
+                            return err(
+                                e.pos,
+                                VnnLibErrorKind::NonLinear("product of variables".into()),
+                            );
+                        }
                     };
                 }
                 acc
@@ -167,18 +208,29 @@ impl Declarations {
                 let mut acc = first;
                 for t in terms {
                     if !t.is_constant() || t.constant == 0.0 {
-                        return err(e.pos, VnnLibErrorKind::NonLinear("division by a variable or by zero".into()));
+                        return err(
+                            e.pos,
+                            VnnLibErrorKind::NonLinear("division by a variable or by zero".into()),
+                        );
                     }
                     acc = acc.scale(1.0 / t.constant);
                 }
                 acc
             }
-            other => return err(e.pos, VnnLibErrorKind::Syntax(format!("unknown arithmetic operator `{other}`"))),
+            other => {
+                return err(
+                    e.pos,
+                    VnnLibErrorKind::Syntax(format!("unknown arithmetic operator `{other}`")),
+                );
+            }
         };
         if out.all_finite() {
             Ok(out)
         } else {
-            err(e.pos, VnnLibErrorKind::NonNumericConstant("a term that overflows".into()))
+            err(
+                e.pos,
+                VnnLibErrorKind::NonNumericConstant("a term that overflows".into()),
+            )
         }
     }
 
@@ -186,27 +238,46 @@ impl Declarations {
     pub fn formula(&self, e: &SExpr) -> Result<Formula, Located> {
         let items = match e.list() {
             Some(items) => items,
-            None => return err(e.pos, VnnLibErrorKind::Syntax("expected a formula in parentheses".into())),
+            None => {
+                return err(
+                    e.pos,
+                    VnnLibErrorKind::Syntax("expected a formula in parentheses".into()),
+                );
+            }
         };
         let head = items.first().and_then(SExpr::atom).unwrap_or("");
         let args = items.get(1..).unwrap_or(&[]);
         match head {
             "and" | "or" => {
-                let parts = args.iter().map(|a| self.formula(a)).collect::<Result<Vec<_>, _>>()?;
-                Ok(if head == "and" { Formula::And(parts, e.pos) } else { Formula::Or(parts, e.pos) })
+                let parts = args
+                    .iter()
+                    .map(|a| self.formula(a))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(if head == "and" {
+                    Formula::And(parts, e.pos)
+                } else {
+                    Formula::Or(parts, e.pos)
+                })
             }
             "<=" | ">=" | "<" | ">" | "=" => {
                 if args.len() < 2 {
-                    return err(e.pos, VnnLibErrorKind::Syntax(format!("`{head}` needs two operands")));
+                    return err(
+                        e.pos,
+                        VnnLibErrorKind::Syntax(format!("`{head}` needs two operands")),
+                    );
                 }
-                let terms = args.iter().map(|a| self.term(a)).collect::<Result<Vec<_>, _>>()?;
+                let terms = args
+                    .iter()
+                    .map(|a| self.term(a))
+                    .collect::<Result<Vec<_>, _>>()?;
                 let mut atoms = Vec::new();
                 for pair in terms.windows(2) {
                     let (a, b) = (pair[0].clone(), pair[1].clone());
                     // a <= b  ⇔  a − b ≤ 0. Strict comparisons are read as their closure.
                     let le = a.clone().add(b.clone().scale(-1.0));
                     let ge = b.add(a.scale(-1.0));
-                    let mut push = |expr: LinExpr| atoms.push(Formula::Atom(Constraint { expr, pos: e.pos }));
+                    let mut push =
+                        |expr: LinExpr| atoms.push(Formula::Atom(Constraint { expr, pos: e.pos }));
                     match head {
                         "<=" | "<" => push(le),
                         ">=" | ">" => push(ge),
@@ -216,9 +287,18 @@ impl Declarations {
                         }
                     }
                 }
-                Ok(if atoms.len() == 1 { atoms.remove(0) } else { Formula::And(atoms, e.pos) })
+                Ok(if atoms.len() == 1 {
+                    atoms.remove(0)
+                } else {
+                    Formula::And(atoms, e.pos)
+                })
             }
-            _ => err(e.pos, VnnLibErrorKind::UnsupportedConstraint(format!("unsupported connective or relation `{head}`"))),
+            _ => err(
+                e.pos,
+                VnnLibErrorKind::UnsupportedConstraint(format!(
+                    "unsupported connective or relation `{head}`"
+                )),
+            ),
         }
     }
 }

@@ -67,7 +67,10 @@ pub(crate) fn parse(text: &str) -> Result<Vec<SExpr>, Located> {
                     kind: SExprKind::Atom(s),
                 }),
                 None => {
-                    return Err((pos, VnnLibErrorKind::Syntax(format!("expected `(`, found `{s}`"))));
+                    return Err((
+                        pos,
+                        VnnLibErrorKind::Syntax(format!("expected `(`, found `{s}`")),
+                    ));
                 }
             }
         }
@@ -140,17 +143,26 @@ mod tests {
 
     #[test]
     fn unbalanced() {
-        assert_eq!(parse("(a))").unwrap_err().1, VnnLibErrorKind::UnexpectedClose);
+        assert_eq!(
+            parse("(a))").unwrap_err().1,
+            VnnLibErrorKind::UnexpectedClose
+        );
         let (pos, kind) = parse("(a\n (b)").unwrap_err();
         assert_eq!(kind, VnnLibErrorKind::Unclosed);
         assert_eq!(pos, Pos { line: 1, column: 1 });
-        assert!(matches!(parse("abc").unwrap_err().1, VnnLibErrorKind::Syntax(_)));
+        assert!(matches!(
+            parse("abc").unwrap_err().1,
+            VnnLibErrorKind::Syntax(_)
+        ));
     }
 
     #[test]
     fn depth_limit_without_recursion() {
         let deep = "(".repeat(1_000_000);
-        assert_eq!(parse(&deep).unwrap_err().1, VnnLibErrorKind::TooDeep { limit: MAX_DEPTH });
+        assert_eq!(
+            parse(&deep).unwrap_err().1,
+            VnnLibErrorKind::TooDeep { limit: MAX_DEPTH }
+        );
         let ok = format!("{}{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
         assert!(parse(&ok).is_ok());
     }
