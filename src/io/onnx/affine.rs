@@ -68,6 +68,8 @@ impl Pending {
         match self {
             Pending::Identity(_) => {}
             Pending::Diagonal { scale, shift } => {
+                // Exactly the identity (e.g. subtracting an all-zero mean): nothing to emit.
+                #[allow(clippy::float_cmp)]
                 let trivial = scale.iter().all(|&s| s == 1.0) && shift.iter().all(|&t| t == 0.0);
                 if !trivial {
                     layers.push(LayerSpec::Affine { scale, shift });

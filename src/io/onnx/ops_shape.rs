@@ -93,7 +93,7 @@ impl Converter {
         let known = dims.iter().fold(1u128, |a, &d| a.saturating_mul(d as u128));
         let known = checked_count(&format!("result of node {}", ctx.label), known)?;
         if let Some(i) = infer {
-            if known == 0 || total % known != 0 {
+            if known == 0 || !total.is_multiple_of(known) {
                 return Err(ctx.shape_mismatch(format!("cannot reshape {shape:?} to {spec:?}")));
             }
             dims[i] = total / known;

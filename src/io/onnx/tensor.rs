@@ -107,7 +107,7 @@ fn raw_chunks<'a, const N: usize>(
     raw: &'a [u8],
     n: usize,
 ) -> Result<impl Iterator<Item = [u8; N]> + 'a, OnnxErrorKind> {
-    if raw.len() % N != 0 {
+    if !raw.len().is_multiple_of(N) {
         return Err(OnnxErrorKind::DataLength {
             tensor: name.to_string(),
             expected: n,

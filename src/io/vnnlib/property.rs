@@ -77,6 +77,8 @@ impl VnnLibProperty {
                         .map(|(i, v)| (i, *v))
                         .collect();
                     let rhs = d.rhs.get(r).copied().unwrap_or(f64::NAN);
+                    // A comparison `Y_a − Y_b ≤ 0` up to a positive factor: exact equality intended.
+                    #[allow(clippy::float_cmp)]
                     let pair = match nz.as_slice() {
                         [(a, x), (b, y)] if *x == -*y && rhs == 0.0 => [*a, *b],
                         _ => return None,
