@@ -6,7 +6,7 @@ use super::OnnxErrorKind;
 use super::attrs::Attrs;
 use super::convert::{Converter, NodeCtx, Value};
 use super::proto::{TensorProto, data_type};
-use super::tensor::{Tensor, checked_count, decode_tensor};
+use super::tensor::{Tensor, check_dims, decode_tensor};
 use std::rc::Rc;
 
 /// The value with a new shape (same element count, checked by the caller).
@@ -90,8 +90,7 @@ impl Converter {
             };
             dims.push(d);
         }
-        let known = dims.iter().fold(1u128, |a, &d| a.saturating_mul(d as u128));
-        let known = checked_count(&format!("result of node {}", ctx.label), known)?;
+        let known = check_dims(&format!("result of node {}", ctx.label), &dims)?;
         if let Some(i) = infer {
             if known == 0 || !total.is_multiple_of(known) {
                 return Err(ctx.shape_mismatch(format!("cannot reshape {shape:?} to {spec:?}")));

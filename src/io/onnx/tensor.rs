@@ -60,16 +60,25 @@ pub(crate) fn element_count(
     dims: &[i64],
 ) -> Result<(Vec<usize>, usize), OnnxErrorKind> {
     let mut shape = Vec::with_capacity(dims.len().min(64));
-    let mut count: u128 = 1;
     for &d in dims {
         let du = usize::try_from(d).map_err(|_| OnnxErrorKind::NegativeDimension {
             tensor: name.to_string(),
             dim: d,
         })?;
-        count = count.saturating_mul(du as u128);
         shape.push(du);
     }
-    checked_count(name, count).map(|n| (shape, n))
+    check_dims(name, &shape).map(|n| (shape, n))
+}
+
+/// Checks a shape: the product of its non-zero dimensions must not exceed [`MAX_ELEMENTS`], so
+/// that no product over any subset of the dimensions can overflow. Returns the element count.
+pub(crate) fn check_dims(name: &str, dims: &[usize]) -> Result<usize, OnnxErrorKind> {
+    let nonzero = dims
+        .iter()
+        .filter(|&&d| d != 0)
+        .fold(1u128, |a, &d| a.saturating_mul(d as u128));
+    checked_count(name, nonzero)?;
+    Ok(if dims.contains(&0) { 0 } else { nonzero as usize })
 }
 
 /// Checks a (possibly huge) element count against [`MAX_ELEMENTS`].
@@ -250,6 +259,12 @@ mod tests {
         let b = tp(vec![i64::MAX, i64::MAX, i64::MAX], data_type::FLOAT);
         assert!(matches!(
             decode_tensor(&b),
+            Err(OnnxErrorKind::TensorTooLarge { .. })
+        ));
+        // Zero elements, but products of the other dimensions would overflow.
+        let z = tp(vec![1 << 40, 1 << 40, 0], data_type::FLOAT);
+        assert!(matches!(
+            decode_tensor(&z),
             Err(OnnxErrorKind::TensorTooLarge { .. })
         ));
         let c = tp(vec![-1], data_type::FLOAT);
