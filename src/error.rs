@@ -83,8 +83,16 @@ pub enum Error {
         /// What is wrong, naming the node or tensor.
         message: String,
     },
+    /// An ONNX model could not be read or converted.
+    #[error("{path}: {kind}")]
+    Onnx {
+        /// The file (or `"<memory>"`).
+        path: String,
+        /// What is wrong, naming the node or tensor.
+        kind: crate::io::onnx::OnnxErrorKind,
+    },
     /// A VNN-LIB property file could not be parsed.
-    #[error("{path}:{line}:{column}: {message}")]
+    #[error("{path}:{line}:{column}: {kind}")]
     VnnLib {
         /// The file (or `"<memory>"`).
         path: String,
@@ -93,7 +101,7 @@ pub enum Error {
         /// 1-based column.
         column: usize,
         /// What is wrong.
-        message: String,
+        kind: crate::io::vnnlib::VnnLibErrorKind,
     },
     /// A tail bound was requested that is not valid (or not implemented) for a noise model, for
     /// example Hoeffding's inequality for Gaussian noise, which is unbounded.

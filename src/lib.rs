@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod float;
 pub mod interval;
+pub mod io;
 pub mod layers;
 pub mod linear_bounds;
 pub mod network;
