@@ -218,8 +218,8 @@ fn ibp_output<T: Float, N: Network<T> + ?Sized>(
         Some(c) => Start::Matrix(c),
         None => Start::Identity((0..net.output_dim()).collect()),
     };
-    let (lo, hi) = if first_trailing == layers.len() {
-        // No affine tail: bound C·y over the box of the last layer's output.
+    let (lo, hi) = if first_trailing == layers.len() || !method.ibp_fold_specification {
+        // No affine tail (or no folding): bound C·y over the box of the last layer's output.
         let out = layers[layers.len() - 1].interval(&bounds[layers.len() - 1]);
         let c = match &start {
             Start::Matrix(c) => (*c).clone(),
