@@ -83,8 +83,16 @@ pub enum Error {
         /// What is wrong, naming the node or tensor.
         message: String,
     },
+    /// An ONNX model could not be read or converted.
+    #[error("{path}: {kind}")]
+    Onnx {
+        /// The file (or `"<memory>"`).
+        path: String,
+        /// What is wrong, naming the node or tensor.
+        kind: crate::io::onnx::OnnxErrorKind,
+    },
     /// A VNN-LIB property file could not be parsed.
-    #[error("{path}:{line}:{column}: {message}")]
+    #[error("{path}:{line}:{column}: {kind}")]
     VnnLib {
         /// The file (or `"<memory>"`).
         path: String,
@@ -93,7 +101,34 @@ pub enum Error {
         /// 1-based column.
         column: usize,
         /// What is wrong.
-        message: String,
+        kind: crate::io::vnnlib::VnnLibErrorKind,
+    },
+    /// A tail bound was requested that is not valid (or not implemented) for a noise model, for
+    /// example Hoeffding's inequality for Gaussian noise, which is unbounded.
+    #[error("tail bound {bound} is not valid for noise model {model}: {reason}")]
+    UnsupportedTailBound {
+        /// The noise model (its short name).
+        model: &'static str,
+        /// The requested tail bound.
+        bound: &'static str,
+        /// Why it cannot be used.
+        reason: &'static str,
+    },
+    /// An estimate (for example the CLT approximation) was offered where a certified bound is
+    /// required.
+    #[error("{what}: an uncertified estimate cannot be used where a certified bound is required")]
+    NotCertified {
+        /// Where the certified number was required.
+        what: &'static str,
+    },
+    /// The noise support (or the truncation region of unbounded noise) is not contained in the
+    /// domain on which the linear bounds hold, so the bounds cannot be applied to the noise.
+    #[error("noise region not inside the bound domain at coordinate {index:?}: {reason}")]
+    NoiseOutsideDomain {
+        /// The first coordinate found outside (`None` for whole-set checks such as ℓ2 balls).
+        index: Option<usize>,
+        /// What was violated.
+        reason: String,
     },
 }
 

@@ -9,14 +9,17 @@
 #![deny(clippy::float_cmp)]
 
 pub mod activation;
+pub mod certify;
 pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod float;
 pub mod interval;
+pub mod io;
 pub mod layers;
 pub mod linear_bounds;
 pub mod network;
+pub mod noise;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -29,3 +32,4 @@ pub use interval::Interval;
 pub use layers::Layer;
 pub use linear_bounds::{AffineBound, LinearBounds};
 pub use network::{Network, Sequential};
+pub use noise::{NoiseModel, Probability, TailBound, TailValue};

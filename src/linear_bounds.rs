@@ -34,8 +34,8 @@ impl<T: Float> AffineBound<T> {
 /// of the upper line over the domain) and, when the engine computed them, the bounds on each
 /// layer's input.
 ///
-/// Built by [`crate::compute_bounds`], or by another tool through [`LinearBounds::new`] — a noise
-/// model consumes exactly this type.
+/// Built by [`crate::compute_bounds`], or by another tool through [`LinearBounds::new`] — a
+/// [`crate::noise`] model consumes exactly this type.
 ///
 /// # Examples
 /// ```

@@ -259,8 +259,8 @@ fn ibp_output<T: Float, N: Network<T> + ?Sized>(
         Some(c) => Start::Matrix(c),
         None => Start::Identity((0..net.output_dim()).collect()),
     };
-    let (lo, hi) = if first_trailing == layers.len() {
-        // No affine tail: bound C·y over the box of the last layer's output.
+    let (lo, hi) = if first_trailing == layers.len() || !method.ibp_fold_specification {
+        // No affine tail (or no folding): bound C·y over the box of the last layer's output.
         let last = layers.len() - 1;
         let out = checked_interval(layers[last].as_ref(), last, &bounds[last])?;
         let c = match &start {
