@@ -70,6 +70,12 @@ pub fn check_layer<T: Float, L: Layer<T> + ?Sized, R: Rng + ?Sized>(
         )));
     }
     let xs = sample_box(input, samples, rng);
+    let reach: Vec<f64> = input
+        .lower()
+        .iter()
+        .zip(input.upper().iter())
+        .map(|(l, u)| l.as_f64().abs().max(u.as_f64().abs()))
+        .collect();
     let mut ys = Vec::with_capacity(xs.len());
     for x in &xs {
         let y = layer.forward(x);
@@ -130,13 +136,13 @@ pub fn check_layer<T: Float, L: Layer<T> + ?Sized, R: Rng + ?Sized>(
                 let back = layer
                     .backward(&lambda, &ctx)
                     .map_err(|e| c.fail(format!("{what}: error {e}")))?;
-                check_backward(&mut c, &what, &lambda, &back, side, &xs, &ys, n)?;
+                check_backward(&mut c, &what, &lambda, &back, side, &xs, &ys, n, &reach)?;
                 if !subset.is_empty() {
                     let what = format!("{what}, backward_identity({subset:?})");
                     let back = layer
                         .backward_identity(&subset, &ctx)
                         .map_err(|e| c.fail(format!("{what}: error {e}")))?;
-                    check_backward(&mut c, &what, &selection, &back, side, &xs, &ys, n)?;
+                    check_backward(&mut c, &what, &selection, &back, side, &xs, &ys, n, &reach)?;
                 }
             }
         }
@@ -155,6 +161,7 @@ fn check_backward<T: Float>(
     xs: &[DVector<T>],
     ys: &[DVector<T>],
     n: usize,
+    reach: &[f64],
 ) -> Result<(), SoundnessViolation> {
     let rows = lambda.nrows();
     if back.lambda.nrows() != rows || back.lambda.ncols() != n || back.offset.len() != rows {
@@ -165,9 +172,21 @@ fn check_backward<T: Float>(
             back.offset.len()
         )));
     }
+    // The line Λ'·x + Δ' was built from values on the whole box (relaxation lines through end
+    // points), so its magnitude is its size over the box: Σ_j |Λ'_j|·max(|l_j|, |u_j|) + |Δ'|.
+    let line_mags: Vec<f64> = (0..rows)
+        .map(|r| {
+            let row = back.lambda.row(r);
+            row.iter()
+                .zip(reach)
+                .map(|(a, m)| a.as_f64().abs() * m)
+                .sum::<f64>()
+                + back.offset[r].as_f64().abs()
+        })
+        .collect();
     for (x, y) in xs.iter().zip(ys) {
-        for r in 0..rows {
-            let (line, line_mag) = dot(back.lambda.row(r).iter(), x.iter(), back.offset[r]);
+        for (r, line_mag) in line_mags.iter().enumerate() {
+            let (line, _) = dot(back.lambda.row(r).iter(), x.iter(), back.offset[r]);
             let (value, value_mag) = dot(lambda.row(r).iter(), y.iter(), T::zero());
             let mag = line_mag + value_mag;
             let here = || to_f64(x);

@@ -194,6 +194,16 @@ impl Traces {
                     .map(|b| (flat(b.lower()), flat(b.upper())))
             })
             .collect();
+        // A line's magnitude is its size over the domain's bounding box (see Tolerance).
+        let bbox = bounds.domain().bounding_box();
+        let reach: Vec<f64> = bbox
+            .lower()
+            .iter()
+            .zip(bbox.upper().iter())
+            .map(|(l, u)| l.as_f64().abs().max(u.as_f64().abs()))
+            .collect();
+        let low_mags: Vec<f64> = (0..rows).map(|r| al.size(r, &reach, bl[r])).collect();
+        let up_mags: Vec<f64> = (0..rows).map(|r| au.size(r, &reach, bu[r])).collect();
         for trace in &self.values {
             c.stats.points += 1;
             let x = &trace[0];
@@ -205,8 +215,8 @@ impl Traces {
             let y = &trace[trace.len() - 1];
             for r in 0..rows {
                 let (cf, cf_mag) = spec.dot(r, y, 0.0);
-                let (low, low_mag) = al.dot(r, x, bl[r]);
-                let (up, up_mag) = au.dot(r, x, bu[r]);
+                let (low, low_mag) = (al.dot(r, x, bl[r]).0, low_mags[r]);
+                let (up, up_mag) = (au.dot(r, x, bu[r]).0, up_mags[r]);
                 let (lbr, ubr) = (lb[r], ub[r]);
                 let xs = || x.clone();
                 c.le(lbr, low, lbr.abs() + low_mag, true, || {
@@ -299,6 +309,12 @@ impl Flat {
             .map(|(r, j)| m[(r, j)].as_f64())
             .collect();
         Self { rows, cols, data }
+    }
+
+    /// `Σ_j |a_rj|·reach_j + |b|`: the size of row `r`'s line over a box.
+    fn size(&self, r: usize, reach: &[f64], b: f64) -> f64 {
+        let row = &self.data[r * self.cols..(r + 1) * self.cols];
+        row.iter().zip(reach).map(|(a, m)| a.abs() * m).sum::<f64>() + b.abs()
     }
 
     /// Row `r` times `x`, plus `b`, and the magnitude `Σ|a_j·x_j| + |b|` of the terms.

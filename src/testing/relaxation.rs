@@ -13,7 +13,9 @@ use crate::activation::{ElementwiseActivation, RelaxationPolicy};
 /// ```
 ///
 /// Besides the uniform grid it checks the points next to `0` (where S-shaped functions change
-/// curvature and ReLUs bend), within [`Tolerance::local`] of `T`.
+/// curvature and ReLUs bend), within [`Tolerance::local`] of `T`. The magnitude of a line
+/// `a·z + b` is its size over the interval, `|a|·max(|l|, |u|) + |b| + |σ(z)|`: a line is built
+/// from values at the ends or at a tangent point, and its rounding scales with those.
 ///
 /// # Errors
 /// A [`SoundnessViolation`] naming the line and the point `z`; [`SoundnessViolation::Failed`] if
@@ -52,13 +54,16 @@ pub fn check_relaxation<T: Float, A: ElementwiseActivation<T> + ?Sized>(
             "{name} on [{l}, {u}]: NaN in the relaxation {relax:?} or interval ({ilo}, {ihi})"
         )));
     }
+    // A line is built from its values on [l, u] (an end point, a tangent point), so its rounding
+    // error scales with its size over the whole interval, not at z alone.
+    let reach = l.as_f64().abs().max(u.as_f64().abs());
     for z in grid(l, u, grid_points) {
         c.stats.points += 1;
         let s = activation.eval(z).as_f64();
         let zf = z.as_f64();
         let at = |slope: T, intercept: T| {
             let (a, b) = (slope.as_f64(), intercept.as_f64());
-            (a * zf + b, (a * zf).abs() + b.abs() + s.abs())
+            (a * zf + b, a.abs() * reach + b.abs() + s.abs())
         };
         let here = || vec![zf];
         let (lo, mag) = at(relax.lower.slope, relax.lower.intercept);

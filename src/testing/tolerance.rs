@@ -12,8 +12,10 @@ use crate::Float;
 /// ```
 ///
 /// where `magnitude` is the sum of the absolute values of the terms that produced `lhs` and `rhs`
-/// (for a line `a·z + b` against `σ(z)`: `|a·z| + |b| + |σ(z)|`; for a linear bound `A·x + b`
-/// against `C·f(x)`: `Σ_j |A_j·x_j| + |b| + |C·f(x)|`). Rounding errors of sums and products are
+/// (for a line `a·z + b` on `[l, u]` against `σ(z)`: `|a|·max(|l|, |u|) + |b| + |σ(z)|`, the
+/// line's size over the interval it was built from; for a linear bound `A·x + b` on a box or
+/// domain with bounding box `[lo, hi]` against `C·f(x)`: `Σ_j |A_j|·max(|lo_j|, |hi_j|) + |b| +
+/// Σ_k |C_k·f_k(x)|`). Rounding errors of sums and products are
 /// proportional to that magnitude, not to the (possibly cancelled) result, so a relative slack on
 /// it is the honest measure of "equal up to rounding".
 ///
