@@ -31,6 +31,17 @@ pub enum MethodArg {
     CrownIbp,
 }
 
+/// How intermediate bounds are refined under back-substitution methods.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RulesArg {
+    /// Refine unstable neurons, intersect with IBP (tightest; the library default).
+    Tight,
+    /// auto_LiRPA 0.7's default rules (reproduces its numbers).
+    AutoLirpa,
+    /// Textbook CROWN: refine every neuron, no IBP intersection.
+    Dense,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum NormArg {
     Inf,
@@ -68,6 +79,9 @@ pub struct PointArgs {
     /// Bound-propagation method.
     #[arg(long, value_enum, default_value = "crown")]
     pub method: MethodArg,
+    /// Intermediate-bound rules.
+    #[arg(long, value_enum, default_value = "tight")]
+    pub rules: RulesArg,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -105,6 +119,9 @@ pub struct VerifyArgs {
     /// Bound-propagation method.
     #[arg(long, value_enum, default_value = "crown")]
     pub method: MethodArg,
+    /// Intermediate-bound rules.
+    #[arg(long, value_enum, default_value = "tight")]
+    pub rules: RulesArg,
     /// Random points tried when searching a counterexample.
     #[arg(long, default_value_t = 1000)]
     pub samples: usize,

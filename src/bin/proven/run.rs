@@ -1,8 +1,8 @@
 //! The subcommands.
 
 use crate::args::{
-    BoundsArgs, CertifyArgs, Cli, Command, MethodArg, NormArg, PointArgs, RadiusArgs, TailArg,
-    VerifyArgs,
+    BoundsArgs, CertifyArgs, Cli, Command, MethodArg, NormArg, PointArgs, RadiusArgs, RulesArg,
+    TailArg, VerifyArgs,
 };
 use crate::input::{NoiseSpec, Point, parse_noise, read_point};
 use nalgebra::DVector;
@@ -24,6 +24,15 @@ pub fn run(cli: Cli) -> Result<String> {
         Command::Verify(a) => verify(a),
         Command::Certify(a) => certify(a),
         Command::Radius(a) => radius(a),
+    }
+}
+
+fn method_with(m: MethodArg, rules: RulesArg) -> Method {
+    let base = method(m);
+    match rules {
+        RulesArg::Tight => base,
+        RulesArg::AutoLirpa => base.auto_lirpa_compatible(),
+        RulesArg::Dense => base.dense(),
     }
 }
 
@@ -106,7 +115,7 @@ fn bounds(a: BoundsArgs) -> Result<String> {
         };
         (d, Some(label))
     };
-    let m = method(a.point.method);
+    let m = method_with(a.point.method, a.point.rules);
     let spec = if a.margins {
         let label = a
             .point
@@ -159,7 +168,7 @@ fn verify(a: VerifyArgs) -> Result<String> {
             prop.num_inputs,
         ));
     }
-    let m = method(a.method);
+    let m = method_with(a.method, a.rules);
     let start = Instant::now();
     let mut all_refuted = true;
     let mut counterexample: Option<(DVector<f64>, DVector<f64>)> = None;
@@ -230,7 +239,7 @@ fn certify(a: CertifyArgs) -> Result<String> {
     };
     let t = default_tail(a.tail, gaussian);
     let c = Certifier::new(&net)
-        .method(method(a.point.method))
+        .method(method_with(a.point.method, a.point.rules))
         .tail(t)?
         .confidence(a.confidence)?;
     let start = Instant::now();
@@ -298,7 +307,7 @@ fn radius(a: RadiusArgs) -> Result<String> {
     let gaussian = matches!(family, NoiseFamily::Gaussian { .. });
     let t = default_tail(a.tail, gaussian);
     let c = Certifier::new(&net)
-        .method(method(a.point.method))
+        .method(method_with(a.point.method, a.point.rules))
         .tail(t)?
         .confidence(a.confidence)?;
     let start = Instant::now();
