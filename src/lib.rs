@@ -20,6 +20,8 @@ pub mod layers;
 pub mod linear_bounds;
 pub mod network;
 pub mod noise;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use activation::{Activation, ElementwiseActivation};
 pub use domain::{InputDomain, Norm};
