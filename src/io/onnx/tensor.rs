@@ -78,7 +78,11 @@ pub(crate) fn check_dims(name: &str, dims: &[usize]) -> Result<usize, OnnxErrorK
         .filter(|&&d| d != 0)
         .fold(1u128, |a, &d| a.saturating_mul(d as u128));
     checked_count(name, nonzero)?;
-    Ok(if dims.contains(&0) { 0 } else { nonzero as usize })
+    Ok(if dims.contains(&0) {
+        0
+    } else {
+        nonzero as usize
+    })
 }
 
 /// Checks a (possibly huge) element count against [`MAX_ELEMENTS`].
