@@ -4,6 +4,8 @@
 //! ICML 2019), built on linear bound propagation (IBP, Fast-Lin, CROWN).
 //!
 //! Data flows one way: network → bound engine → [`LinearBounds`] → noise model → certificate.
+//! Networks and properties can be read from ONNX and VNN-LIB files with [`io::onnx::load_onnx`]
+//! and [`io::vnnlib::read_vnnlib`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(clippy::float_cmp)]

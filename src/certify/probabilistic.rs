@@ -84,7 +84,8 @@ pub struct RadiusReport {
 /// let c = Certifier::new(&net).confidence(0.9999).unwrap();
 /// let r = c.radius(&DVector::from_vec(vec![0.0, 0.0]), 0, &NoiseFamily::Uniform).unwrap();
 /// assert!((r.worst_case.certified - 0.5).abs() < 1e-4);   // ε‖a‖₁ = 2ε < 1
-/// assert!(r.probabilistic.certified > r.worst_case.certified);
+/// // In 2 dimensions the tail bound cannot beat the worst case; bounded noise never does worse.
+/// assert!(r.probabilistic.certified >= r.worst_case.certified);
 /// ```
 #[derive(Debug)]
 pub struct Certifier<'a, T: Float, N: Network<T> + ?Sized> {

@@ -1,7 +1,7 @@
 //! ONNX model reader.
 //!
 //! Decodes the protobuf with hand-written [`prost`] structs ([`proto`]), checks every tensor
-//! ([`tensor`]-level size, type and finiteness checks happen before large allocations), and converts
+//! (size, type and finiteness checks happen before any large allocation), and converts
 //! the graph into a sequence of layers ([`OnnxGraph`]): `Gemm`/`MatMul` (either operand order,
 //! `transA`/`transB`/`alpha`/`beta`), `Add`/`Sub`/`Mul`/`Div` by constants, `Relu`, `LeakyRelu`,
 //! `Sigmoid`, `Tanh`, `Atan`, `Flatten`, `Reshape`, `Constant` and `Identity`. Constant affine
