@@ -17,7 +17,8 @@ use rand::Rng;
 /// l_k ≤ z_k(x) ≤ u_k     for every layer k with input bounds (LinearBounds::layer_input_bounds)
 /// ```
 ///
-/// with `z_k(x)` the actual input of layer `k`. Tolerance: [`Tolerance::network`].
+/// with `z_k(x)` the actual input of layer `k`. Tolerance: [`Tolerance::network`], on the
+/// magnitude described there.
 ///
 /// # Errors
 /// The first [`SoundnessViolation`]; [`SoundnessViolation::Failed`] if the engine returns an
@@ -194,6 +195,16 @@ impl Traces {
                     .map(|b| (flat(b.lower()), flat(b.upper())))
             })
             .collect();
+        // The largest value the network carries inside (its recorded input bounds): rounding in
+        // the engine's interval arithmetic and concretisation scales with it, also where a row's
+        // own line is a constant (IBP) or small.
+        let inner = layer_bounds
+            .iter()
+            .flatten()
+            .flat_map(|(lo, hi)| lo.iter().chain(hi))
+            .filter(|v| v.is_finite())
+            .fold(0.0_f64, |m, v| m.max(v.abs()));
+        let inner_mags: Vec<f64> = (0..rows).map(|r| inner * spec.row_l1(r)).collect();
         // A line's magnitude is its size over the domain's bounding box (see Tolerance).
         let bbox = bounds.domain().bounding_box();
         let reach: Vec<f64> = bbox
@@ -209,12 +220,13 @@ impl Traces {
             let x = &trace[0];
             for (k, lb_k) in layer_bounds.iter().enumerate() {
                 if let Some((lo, hi)) = lb_k {
-                    check_intermediate(&mut c, label, k, lo, hi, &trace[k], x)?;
+                    check_intermediate(&mut c, label, k, (lo, hi), inner, &trace[k], x)?;
                 }
             }
             let y = &trace[trace.len() - 1];
             for r in 0..rows {
-                let (cf, cf_mag) = spec.dot(r, y, 0.0);
+                let (cf, cf_terms) = spec.dot(r, y, 0.0);
+                let cf_mag = cf_terms + inner_mags[r];
                 let (low, low_mag) = (al.dot(r, x, bl[r]).0, low_mags[r]);
                 let (up, up_mag) = (au.dot(r, x, bu[r]).0, up_mags[r]);
                 let (lbr, ubr) = (lb[r], ub[r]);
@@ -259,8 +271,8 @@ fn check_intermediate(
     c: &mut Checker,
     label: &str,
     k: usize,
-    lo: &[f64],
-    hi: &[f64],
+    (lo, hi): (&[f64], &[f64]),
+    inner: f64,
     z: &[f64],
     x: &[f64],
 ) -> Result<(), SoundnessViolation> {
@@ -277,7 +289,7 @@ fn check_intermediate(
             c.stats.inequalities += 2;
             continue;
         }
-        let mag = l.abs() + u.abs() + v.abs();
+        let mag = l.abs() + u.abs() + v.abs() + inner;
         c.le(l, v, mag, true, || {
             (
                 format!("{label}: layer {k} input bound l_{i} ≤ z_{i}"),
@@ -309,6 +321,14 @@ impl Flat {
             .map(|(r, j)| m[(r, j)].as_f64())
             .collect();
         Self { rows, cols, data }
+    }
+
+    /// `Σ_j |a_rj|`.
+    fn row_l1(&self, r: usize) -> f64 {
+        self.data[r * self.cols..(r + 1) * self.cols]
+            .iter()
+            .map(|a| a.abs())
+            .sum()
     }
 
     /// `Σ_j |a_rj|·reach_j + |b|`: the size of row `r`'s line over a box.
