@@ -6,6 +6,10 @@
 //! Data flows one way: network → bound engine → [`LinearBounds`] → noise model → certificate.
 //! Networks and properties can be read from ONNX and VNN-LIB files with [`io::onnx::load_onnx`]
 //! and [`io::vnnlib::read_vnnlib`].
+//!
+//! With the cargo feature `testing`, `proven::testing` offers soundness checkers and proptest
+//! strategies for the engine and for layers, activations and networks of your own (see
+//! `examples/custom_layer.rs`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(clippy::float_cmp)]
