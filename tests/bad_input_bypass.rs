@@ -1,15 +1,12 @@
 //! Bad input that bypasses the validating constructors (public enum variants, hand-made
 //! networks, custom layers returning wrong sizes) is still a typed error, never a panic or a
-//! silently wrong bound. Each of these was a panic or a wrong result before the fix named in
-//! its test.
+//! silently wrong bound. Each of these was a panic or a wrong result before this suite.
 
 use nalgebra::{DMatrix, DVector};
-use proven::layers::{
-    ActivationLayer, Backward, BackwardContext, Dense, ElementwiseAffine, Flatten,
-};
+use proven::layers::{ActivationLayer, Backward, BackwardContext, Dense};
 use proven::{
     Activation, Error, InputDomain, Interval, Layer, LinearBounds, Method, Network, Norm,
-    Sequential, Specification, compute_bounds,
+    Sequential, compute_bounds,
 };
 
 fn v(x: &[f64]) -> DVector<f64> {
