@@ -7,6 +7,8 @@ mod probabilistic;
 mod search;
 
 pub use family::NoiseFamily;
-pub use monte_carlo::{MonteCarloReport, monte_carlo_top1};
+pub use monte_carlo::{
+    MONTE_CARLO_BATCH, MonteCarloReport, RowsMonteCarloReport, monte_carlo_rows, monte_carlo_top1,
+};
 pub use probabilistic::{Certifier, ProbabilisticCertificate, RadiusReport};
 pub use search::{RadiusSearch, SearchSchedule, search_radius};

@@ -133,6 +133,9 @@ impl<T: Float> Layer<T> for ActivationLayer<T> {
     fn forward(&self, x: &DVector<T>) -> DVector<T> {
         x.map(|z| self.activation.eval(z))
     }
+    fn forward_batch(&self, x: &DMatrix<T>) -> DMatrix<T> {
+        x.map(|z| self.activation.eval(z))
+    }
     fn interval(&self, input: &Interval<T>) -> Interval<T> {
         let mut lo = DVector::zeros(self.dim);
         let mut hi = DVector::zeros(self.dim);

@@ -92,6 +92,13 @@ impl<T: Float> Layer<T> for Dense<T> {
     fn forward(&self, x: &DVector<T>) -> DVector<T> {
         &self.weights * x + &self.bias
     }
+    fn forward_batch(&self, x: &DMatrix<T>) -> DMatrix<T> {
+        let mut y = &self.weights * x;
+        for mut col in y.column_iter_mut() {
+            col += &self.bias;
+        }
+        y
+    }
     fn interval(&self, input: &Interval<T>) -> Interval<T> {
         let c = input.center();
         let r = input.radius();

@@ -111,6 +111,14 @@ impl<T: Float> Layer<T> for ElementwiseAffine<T> {
     fn forward(&self, x: &DVector<T>) -> DVector<T> {
         x.component_mul(&self.scale) + &self.shift
     }
+    fn forward_batch(&self, x: &DMatrix<T>) -> DMatrix<T> {
+        let mut y = x.clone();
+        for mut col in y.column_iter_mut() {
+            col.component_mul_assign(&self.scale);
+            col += &self.shift;
+        }
+        y
+    }
     fn interval(&self, input: &Interval<T>) -> Interval<T> {
         let a = input.lower().component_mul(&self.scale) + &self.shift;
         let b = input.upper().component_mul(&self.scale) + &self.shift;

@@ -37,6 +37,9 @@ impl<T: Float> Layer<T> for Flatten {
     fn forward(&self, x: &DVector<T>) -> DVector<T> {
         x.clone()
     }
+    fn forward_batch(&self, x: &DMatrix<T>) -> DMatrix<T> {
+        x.clone()
+    }
     fn interval(&self, input: &Interval<T>) -> Interval<T> {
         input.clone()
     }

@@ -70,6 +70,20 @@ pub trait Layer<T: Float>: Send + Sync + Debug {
     fn output_dim(&self) -> usize;
     /// The layer's function. `x.len()` equals [`Layer::input_dim`] (the network checks).
     fn forward(&self, x: &DVector<T>) -> DVector<T>;
+    /// The layer's function on a batch: column `j` of the result is `forward` of column `j` of
+    /// `x` (`x` has [`Layer::input_dim`] rows, the network checks). The default loops over the
+    /// columns; the built-in layers override it with one matrix operation (a dense layer does one
+    /// matrix–matrix product), which is what makes Monte Carlo validation cheap.
+    fn forward_batch(&self, x: &DMatrix<T>) -> DMatrix<T> {
+        let columns: Vec<DVector<T>> = x
+            .column_iter()
+            .map(|c| self.forward(&c.into_owned()))
+            .collect();
+        if columns.is_empty() {
+            return DMatrix::zeros(self.output_dim(), 0);
+        }
+        DMatrix::from_columns(&columns)
+    }
     /// A box containing `{forward(x) : x ∈ input}`.
     fn interval(&self, input: &Interval<T>) -> Interval<T>;
     /// Whether the layer is affine (its backward pass is exact and needs no input bounds).

@@ -78,6 +78,7 @@ pub use truncation::{Truncation, box_mass, box_sigmas_for_mass, l2_mass, l2_radi
 pub use uniform::Uniform;
 
 use crate::Result;
+use nalgebra::DMatrix;
 use std::fmt::Debug;
 
 /// A law of additive input noise `Δ` (`X = x0 + Δ`), independent of any network.
@@ -116,6 +117,19 @@ pub trait NoiseModel: Send + Sync + Debug {
 
     /// Draws one `Δ` (for Monte Carlo validation).
     fn sample(&self, rng: &mut dyn rand::Rng) -> Vec<f64>;
+
+    /// Draws `n` offsets as the columns of a `dim × n` matrix (batched Monte Carlo). The default
+    /// calls [`NoiseModel::sample`] `n` times; an override must give the same law (the built-in
+    /// correlated Gaussian multiplies its factor with all `n` standard normal columns at once).
+    fn sample_batch(&self, rng: &mut dyn rand::Rng, n: usize) -> DMatrix<f64> {
+        let d = self.dim();
+        let mut out = DMatrix::zeros(d, n);
+        for mut col in out.column_iter_mut() {
+            let delta = self.sample(rng);
+            col.copy_from_slice(&delta);
+        }
+        out
+    }
 
     /// Upper bound on `P[a·(Δ − EΔ) ≤ −s]`, `s ≥ 0`, by `method`.
     ///
