@@ -181,7 +181,8 @@ impl<'a, T: Float, N: Network<T> + ?Sized> Certifier<'a, T, N> {
         Ok(())
     }
 
-    /// The domain on which the bounds must hold: `x0 + region`.
+    /// The domain on which the bounds must hold: `x0 + region`, with every end rounded outward
+    /// to `T` (an `f32` domain must not be a hair smaller than the noise region).
     fn domain_for(&self, x0: &DVector<T>, noise: &dyn NoiseModel) -> Result<InputDomain<T>> {
         match noise.region() {
             Region::Box { lo, hi } => {
@@ -193,24 +194,24 @@ impl<'a, T: Float, N: Network<T> + ?Sized> Certifier<'a, T, N> {
                         .windows(2)
                         .all(|w| (w[0] - w[1]).abs() <= f64::EPSILON * w[0].abs());
                 if symmetric && !hi.is_empty() {
-                    return InputDomain::ball(x0.clone(), T::from_f64_rounded(hi[0]), Norm::LInf);
+                    return InputDomain::ball(x0.clone(), round_up::<T>(hi[0]), Norm::LInf);
                 }
                 let lo = DVector::from_iterator(
                     lo.len(),
                     x0.iter()
                         .zip(&lo)
-                        .map(|(x, l)| *x + T::from_f64_rounded(*l)),
+                        .map(|(x, l)| round_down::<T>(x.as_f64() + l)),
                 );
                 let hi = DVector::from_iterator(
                     hi.len(),
                     x0.iter()
                         .zip(&hi)
-                        .map(|(x, h)| *x + T::from_f64_rounded(*h)),
+                        .map(|(x, h)| round_up::<T>(x.as_f64() + h)),
                 );
                 InputDomain::boxed(lo, hi)
             }
             Region::L2Ball { radius } => {
-                InputDomain::ball(x0.clone(), T::from_f64_rounded(radius), Norm::L2)
+                InputDomain::ball(x0.clone(), round_up::<T>(radius), Norm::L2)
             }
         }
     }
@@ -311,4 +312,22 @@ impl<'a, T: Float, N: Network<T> + ?Sized> Certifier<'a, T, N> {
             bound_calls: calls,
         })
     }
+}
+
+/// A `T` value `≥ v` (the nearest one for `f64`; one step outward where `f32` rounding went in).
+fn round_up<T: Float>(v: f64) -> T {
+    let mut t = T::from_f64_rounded(v);
+    while t.as_f64() < v {
+        t = t + (t.abs() * T::epsilon()).max(T::min_positive_value());
+    }
+    t
+}
+
+/// A `T` value `≤ v` (the nearest one for `f64`; one step outward where `f32` rounding went in).
+fn round_down<T: Float>(v: f64) -> T {
+    let mut t = T::from_f64_rounded(v);
+    while t.as_f64() > v {
+        t = t - (t.abs() * T::epsilon()).max(T::min_positive_value());
+    }
+    t
 }

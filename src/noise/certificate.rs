@@ -87,24 +87,33 @@ pub fn check_domain<T: Float>(
         } => {
             let c: Vec<f64> = center.iter().map(|v| v.as_f64()).collect();
             let r = radius.as_f64();
-            let need = match noise.region() {
+            // Offsets from the centre first: exact when x0 is the centre (the usual case), and
+            // never `(x + h) − c`, whose rounding is relative to |x|, not to the radius.
+            let shift: Vec<f64> = (0..d).map(|k| x[k] - c[k]).collect();
+            let (need, spread) = match noise.region() {
                 Region::Box { lo, hi } => {
                     // Farthest vertex, coordinate by coordinate (norms are monotone in |v_k|).
                     let e: Vec<f64> = (0..d)
-                        .map(|k| (x[k] + lo[k] - c[k]).abs().max((x[k] + hi[k] - c[k]).abs()))
+                        .map(|k| (shift[k] + lo[k]).abs().max((shift[k] + hi[k]).abs()))
                         .collect();
-                    norm_of(*norm, &e)
+                    let m: Vec<f64> = (0..d)
+                        .map(|k| shift[k].abs() + lo[k].abs().max(hi[k].abs()))
+                        .collect();
+                    (norm_of(*norm, &e), norm_of(*norm, &m))
                 }
                 Region::L2Ball { radius: rr } => {
-                    let v: Vec<f64> = (0..d).map(|k| (x[k] - c[k]).abs()).collect();
+                    let v: Vec<f64> = shift.iter().map(|s| s.abs()).collect();
                     let grow = match norm {
                         Norm::LInf | Norm::L2 => rr,
                         Norm::L1 => rr * (d as f64).sqrt(),
                     };
-                    norm_of(*norm, &v) + grow
+                    let n = norm_of(*norm, &v);
+                    (n + grow, n + grow)
                 }
             };
-            if need > r + tol(need.abs() + r.abs()) {
+            // Rounding of the offsets and of the norm's sum (relative γ_{d+4} of the magnitudes).
+            let slack = gamma(d + 4) * spread + tol(need.abs() + r.abs());
+            if need > r + slack {
                 return Err(outside(
                     None,
                     format!("noise reaches distance {need} from the centre, ball radius is {r}"),

@@ -227,3 +227,56 @@ fn monte_carlo_agrees_with_every_certified_bound() {
         .sum();
     monte_carlo(&c, &a, 2.3 * v.sqrt(), &gaussian, 6);
 }
+
+/// Regression: `(x + ε) − x` can exceed ε by one rounding of `|x|`; the domain check used to
+/// compare that against a tolerance relative to ε alone and rejected the certifier's own domain
+/// (`NoiseOutsideDomain` in `Certifier::radius` on MNIST and ACAS Xu inputs).
+#[test]
+fn domain_check_accepts_the_ball_around_x0_whatever_its_magnitude() {
+    let x = 0.99f64;
+    let eps: Vec<f64> = (1..2000)
+        .map(|i| 0.011 + i as f64 * 1.3e-7)
+        .filter(|e| (x + e) - x > *e + 1e-16)
+        .take(20)
+        .collect();
+    assert!(!eps.is_empty());
+    for e in eps {
+        let x0 = DVector::from_vec(vec![x, -x, 0.0]);
+        let dom = InputDomain::ball(x0.clone(), e, Norm::LInf).unwrap();
+        check_domain(&dom, &x0, &Uniform::new(3, e).unwrap()).unwrap();
+        let l1 = InputDomain::ball(x0.clone(), 3.0 * e, Norm::L1).unwrap();
+        check_domain(&l1, &x0, &Bernoulli::symmetric(3, e).unwrap()).unwrap();
+    }
+}
+
+/// Regression: the certifier's domain is rounded outward to `T`, so `f32` certificates of
+/// box-supported noise do not fail the domain check (or cover less than the support).
+#[test]
+fn f32_certifier_domains_contain_the_noise_support() {
+    use crate::certify::Certifier;
+    use crate::layers::Dense;
+    use crate::{Layer, Sequential};
+    let net = Sequential::new(vec![Box::new(
+        Dense::new(
+            DMatrix::from_row_slice(2, 2, &[1.0f32, 0.5, -0.25, 1.0]),
+            DVector::from_vec(vec![0.1f32, 0.0]),
+        )
+        .unwrap(),
+    ) as Box<dyn Layer<f32>>])
+    .unwrap();
+    let x0 = DVector::from_vec(vec![0.7f32, 0.3]);
+    let c = Certifier::new(&net);
+    for i in 0..50 {
+        let e = 0.001 + f64::from(i) * 1.37e-4;
+        let noises: Vec<Box<dyn NoiseModel>> = vec![
+            Box::new(Uniform::new(2, e).unwrap()),
+            Box::new(Bernoulli::asymmetric(2, e, 0.3).unwrap()),
+            Box::new(BoundedIndependent::new(vec![-e, -0.5 * e], vec![2.0 * e, e]).unwrap()),
+            Box::new(Gaussian::isotropic(2, e, Truncation::L2Mass(1e-6)).unwrap()),
+        ];
+        for n in &noises {
+            c.certify(&x0, 0, n.as_ref())
+                .unwrap_or_else(|err| panic!("{} at {e}: {err}", n.name()));
+        }
+    }
+}
