@@ -3,16 +3,20 @@
 use super::probability::{U, gamma};
 use super::tails::{check_row, gaussian_lower, gaussian_upper};
 use super::truncation::resolve;
-use super::{NoiseModel, Probability, Region, TailBound, TailValue, Truncation, standard_normal};
+use super::{
+    NoiseModel, Probability, Region, TailBound, TailValue, Truncation, fill_standard_normal,
+    standard_normal,
+};
 use crate::{Error, Result};
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 
 /// Gaussian noise `Δ ~ N(0, Σ)` with a full covariance `Σ`.
 ///
 /// `Σ` is factorised once at construction by a symmetric eigendecomposition `Σ = Q Λ Qᵀ`; the
-/// factor `L = Q √Λ⁺` (eigenvalues clamped at 0) gives `Σ' = L Lᵀ ⪰ Σ`. This handles
-/// positive *semi*-definite (singular) `Σ` without jitter. Eigenvalues below
-/// `−1e-10·d·λ_max` are rejected as not PSD.
+/// factor `L = Q √Λ` keeps only the eigenvalues above `tol = 1e-10·d·λ_max` (so `L` is `d × rank`
+/// and sampling a singular `Σ` — noise on part of the input — is cheap); the dropped ones,
+/// `|λ| ≤ tol`, enter the variance error bound. This handles positive *semi*-definite
+/// (singular) `Σ` without jitter. Eigenvalues below `−tol` are rejected as not PSD.
 ///
 /// ```text
 /// a·Δ ~ N(0, aΣaᵀ),  aΣaᵀ = ‖Lᵀa‖₂²  (± 16·d·u·λ_max‖a‖² for the factorisation's rounding)
@@ -94,9 +98,19 @@ impl CorrelatedGaussian {
                 reason: "the covariance is zero".into(),
             });
         }
-        let clamped = eig.eigenvalues.iter().fold(0.0f64, |m, v| m.max(-v));
-        let sqrt_l = DVector::from_iterator(d, eig.eigenvalues.iter().map(|v| v.max(0.0).sqrt()));
-        let factor = &eig.eigenvectors * DMatrix::from_diagonal(&sqrt_l);
+        // Eigenvalues within the rounding of the decomposition (|λ| ≤ tol) are dropped together
+        // with their eigenvectors, so a singular Σ (noise on part of the input) gets a thin
+        // factor and cheap sampling. Dropping λ ∈ (0, tol] moves aΣaᵀ by at most tol·‖a‖², which
+        // joins the clamped negative eigenvalues in the error bound of the variance.
+        let clamped =
+            eig.eigenvalues.iter().fold(
+                0.0f64,
+                |m, v| if v.abs() <= tol { m.max(v.abs()) } else { m },
+            );
+        let keep: Vec<usize> = (0..d).filter(|&k| eig.eigenvalues[k] > tol).collect();
+        let factor = DMatrix::from_fn(d, keep.len(), |i, j| {
+            eig.eigenvectors[(i, keep[j])] * eig.eigenvalues[keep[j]].sqrt()
+        });
         let sigma: Vec<f64> = (0..d).map(|k| cov[(k, k)].max(0.0).sqrt()).collect();
         let (region, outside) = resolve(&sigma, lambda_max, truncation)?;
         Ok(Self {
@@ -198,16 +212,15 @@ impl NoiseModel for CorrelatedGaussian {
         self.outside
     }
     fn sample(&self, rng: &mut dyn rand::Rng) -> Vec<f64> {
-        let d = self.sigma.len();
-        let z = DVector::from_iterator(d, (0..d).map(|_| standard_normal(rng)));
+        let k = self.factor.ncols();
+        let z = DVector::from_iterator(k, (0..k).map(|_| standard_normal(rng)));
         (&self.factor * z).iter().copied().collect()
     }
-    /// One matrix–matrix product `L·Z` for the whole batch; `Z` is filled column by column, so
-    /// the draws are those of `n` calls of [`NoiseModel::sample`] (up to the rounding of the
-    /// product's summation order).
+    /// One matrix–matrix product `L·Z` for the whole batch, `Z` filled with standard normals
+    /// (both outputs of every Box–Muller pair).
     fn sample_batch(&self, rng: &mut dyn rand::Rng, n: usize) -> DMatrix<f64> {
-        let d = self.sigma.len();
-        let z = DMatrix::from_iterator(d, n, (0..d * n).map(|_| standard_normal(rng)));
+        let mut z = DMatrix::zeros(self.factor.ncols(), n);
+        fill_standard_normal(rng, z.as_mut_slice());
         &self.factor * z
     }
     fn tail_upper(&self, a: &[f64], s: f64, method: TailBound) -> Result<TailValue> {

@@ -3,7 +3,10 @@
 use super::probability::gamma;
 use super::tails::{check_row, gaussian_lower, gaussian_upper};
 use super::truncation::resolve;
-use super::{NoiseModel, Probability, Region, TailBound, TailValue, Truncation, standard_normal};
+use super::{
+    NoiseModel, Probability, Region, TailBound, TailValue, Truncation, fill_standard_normal,
+    standard_normal,
+};
 use crate::Result;
 
 /// Independent Gaussian noise `Δ_k ~ N(0, σ_k²)` (isotropic: all `σ_k = σ`), truncated to a region
@@ -111,6 +114,19 @@ impl NoiseModel for Gaussian {
             .iter()
             .map(|s| s * standard_normal(rng))
             .collect()
+    }
+    /// Standard normals for the whole batch (both outputs of every Box–Muller pair), scaled row
+    /// by row.
+    fn sample_batch(&self, rng: &mut dyn rand::Rng, n: usize) -> nalgebra::DMatrix<f64> {
+        let d = self.sigma.len();
+        let mut z = nalgebra::DMatrix::zeros(d, n);
+        fill_standard_normal(rng, z.as_mut_slice());
+        for mut col in z.column_iter_mut() {
+            for (v, s) in col.iter_mut().zip(&self.sigma) {
+                *v *= s;
+            }
+        }
+        z
     }
     fn tail_upper(&self, a: &[f64], s: f64, method: TailBound) -> Result<TailValue> {
         check_row(a, s, self.dim())?;

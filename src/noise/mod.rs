@@ -158,6 +158,24 @@ pub(crate) fn standard_normal(rng: &mut dyn rand::Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
+/// Fills `out` with independent standard normal draws, using both outputs of each Box–Muller
+/// pair (half the logarithms and square roots of [`standard_normal`]; for batched sampling).
+pub(crate) fn fill_standard_normal(rng: &mut dyn rand::Rng, out: &mut [f64]) {
+    use rand::RngExt;
+    let mut chunks = out.chunks_exact_mut(2);
+    for pair in &mut chunks {
+        let u1: f64 = 1.0 - rng.random::<f64>();
+        let u2: f64 = rng.random::<f64>();
+        let r = (-2.0 * u1.ln()).sqrt();
+        let (sin, cos) = (2.0 * std::f64::consts::PI * u2).sin_cos();
+        pair[0] = r * cos;
+        pair[1] = r * sin;
+    }
+    for last in chunks.into_remainder() {
+        *last = standard_normal(rng);
+    }
+}
+
 /// Validates a dimension (`d ≥ 1`).
 pub(crate) fn check_dim(dim: usize) -> Result<()> {
     if dim == 0 {
