@@ -91,7 +91,11 @@ pub fn check_domain<T: Float>(
                 Region::Box { lo, hi } => {
                     // Farthest vertex, coordinate by coordinate (norms are monotone in |v_k|).
                     let e: Vec<f64> = (0..d)
-                        .map(|k| (x[k] + lo[k] - c[k]).abs().max((x[k] + hi[k] - c[k]).abs()))
+                        .map(|k| {
+                            // (x − c) first: exactly 0 when the ball is centred at x0.
+                            let off = x[k] - c[k];
+                            (off + lo[k]).abs().max((off + hi[k]).abs())
+                        })
                         .collect();
                     norm_of(*norm, &e)
                 }
