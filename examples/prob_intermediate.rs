@@ -1,7 +1,8 @@
 //! Probabilistic intermediate bounds on the mnistfc MLPs: certified radius under uniform noise
 //! at 99.99 % compared with the worst-case radius and with plain PROVEN (final margins only).
 //!
-//! Run: `cargo run --release --example prob_intermediate [-- --tail subgaussian|hoeffding|chernoff]
+//! Run: `cargo run --release --example prob_intermediate [-- --noise uniform|gaussian]
+//! [--truncation 0.1] [--tail subgaussian|hoeffding|chernoff]
 //! [--split 0.9] [--method dense|tight] [--images N]`
 //! Reads `../shared/models/mnistfc` and `../shared/reference/prob_intermediate__*.json`.
 
@@ -39,9 +40,20 @@ fn main() -> proven::Result<()> {
         println!("../shared/models/mnistfc not found: nothing to do");
         return Ok(());
     }
+    let gaussian = arg("--noise").as_deref() == Some("gaussian");
+    let family = if gaussian {
+        NoiseFamily::Gaussian {
+            truncation_share: arg("--truncation")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0.1),
+        }
+    } else {
+        NoiseFamily::Uniform
+    };
     let tail = match arg("--tail").as_deref() {
         Some("hoeffding") => TailBound::Hoeffding,
         Some("chernoff") => TailBound::Chernoff,
+        _ if gaussian => TailBound::Exact,
         _ => TailBound::SubGaussian,
     };
     let split: f64 = arg("--split").and_then(|s| s.parse().ok()).unwrap_or(0.9);
@@ -53,7 +65,7 @@ fn main() -> proven::Result<()> {
     let text = std::fs::read_to_string(shared.join("models/mnistfc/images.json")).unwrap();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     println!(
-        "tail {tail:?}, split {split}, method {} ({}), uniform noise, delta 1e-4\n",
+        "tail {tail:?}, split {split}, method {} ({}), noise {family:?}, delta 1e-4 (Gaussian: radii are σ)\n",
         method.name(),
         if method.intersect_with_ibp {
             "tight"
@@ -100,14 +112,14 @@ fn main() -> proven::Result<()> {
             let label = img["label"].as_u64().unwrap() as usize;
             assert_eq!(net.forward(&x)?.argmax().0, label);
             let start = Instant::now();
-            let r = c.radius(&x, label, &NoiseFamily::Uniform)?;
+            let r = c.radius(&x, label, &family)?;
             let secs = start.elapsed().as_secs_f64();
             let start = Instant::now();
-            let p = plain.radius(&x, label, &NoiseFamily::Uniform)?;
+            let p = plain.radius(&x, label, &family)?;
             let plain_secs = start.elapsed().as_secs_f64();
             cost.push(secs / plain_secs);
             let eps = r.probabilistic.certified;
-            let cert = c.certify(&x, label, &proven::noise::Uniform::new(784, eps)?)?;
+            let cert = c.certify(&x, label, family.at(784, eps, 1e-4)?.as_ref())?;
             let sides = cert.intermediate.map_or(0, |a| a.sides);
             let refe = reference
                 .get(i)

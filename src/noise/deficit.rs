@@ -75,6 +75,26 @@ pub fn deficit(noise: &dyn NoiseModel, a: &[f64], budget: f64, tail: TailBound) 
             }
         }
     }
+    if tail == TailBound::Exact {
+        // Gaussian: T(s) = Φ(−s/σ_S). Read σ_S off one evaluation, solve, and verify.
+        let p0 = noise.tail_upper(a, start, tail)?.certified()?.value();
+        if p0 > 0.0 && p0 < 0.5 {
+            let z = |p: f64| -> f64 {
+                use statrs::distribution::{ContinuousCDF, Normal};
+                Normal::standard().inverse_cdf(p)
+            };
+            let sigma = -start / z(p0);
+            let mut s = sigma * -z(budget);
+            if s.is_finite() && s > 0.0 {
+                for _ in 0..8 {
+                    if passes(s)? {
+                        return Ok(s);
+                    }
+                    s *= 1.0 + 1e-9;
+                }
+            }
+        }
+    }
     let mut hi = start;
     let mut lo = 0.0;
     let mut found = false;
