@@ -136,6 +136,21 @@ impl<T: Float> InputDomain<T> {
         Ok(InputDomain::Box(Interval::new_unchecked(l, u)))
     }
 
+    /// Checks the invariants the constructors establish, for a domain built from its public
+    /// variants directly: a finite radius `≥ 0`, finite centre and box ends, `lo ≤ hi`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`eps`) for the radius; [`Error::NonFinite`] for a coordinate;
+    /// [`Error::InvalidInterval`] for `lo > hi`.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            InputDomain::Ball { center, radius, .. } => {
+                Self::ball(center.clone(), *radius, Norm::LInf).map(|_| ())
+            }
+            InputDomain::Box(b) => Self::boxed(b.lower().clone(), b.upper().clone()).map(|_| ()),
+        }
+    }
+
     /// Input dimension.
     pub fn dim(&self) -> usize {
         match self {
@@ -165,12 +180,13 @@ impl<T: Float> InputDomain<T> {
     /// Concretises `Λ·x + Δ` over the domain: per row, `min` (lower) and `max` (upper).
     ///
     /// ```text
-    /// ball:  Λ_r·x0 + Δ_r ∓ ε‖Λ_r‖_q        box:  Λ_r·c + Δ_r ∓ |Λ_r|·rad
+    /// ball:  Λ_r·x0 + Δ_r ∓ ε‖Λ_r‖_q        box:  Λ_r⁺·lo + Λ_r⁻·hi + Δ_r  (lower)
+    ///                                           Λ_r⁺·hi + Λ_r⁻·lo + Δ_r  (upper)
     /// ```
-    /// with `c`, `rad` the midpoint and half-width of the box.
+    /// with `Λ⁺ = max(Λ, 0)`, `Λ⁻ = min(Λ, 0)`.
     pub fn concretize(&self, lambda: &DMatrix<T>, delta: &DVector<T>) -> (DVector<T>, DVector<T>) {
         let rows = lambda.nrows();
-        let (mid, spread) = match self {
+        match self {
             InputDomain::Ball {
                 center,
                 radius,
@@ -181,19 +197,24 @@ impl<T: Float> InputDomain<T> {
                     rows,
                     (0..rows).map(|r| *radius * norm.dual(lambda.row(r).iter().copied())),
                 );
-                (mid, spread)
+                let lower =
+                    DVector::from_iterator(rows, (0..rows).map(|r| mid[r] + delta[r] - spread[r]));
+                let upper =
+                    DVector::from_iterator(rows, (0..rows).map(|r| mid[r] + delta[r] + spread[r]));
+                (lower, upper)
             }
             InputDomain::Box(b) => {
-                let c = b.center();
-                let rad = b.radius();
-                let mid = lambda * &c;
-                let spread = lambda.abs() * &rad;
-                (mid, spread)
+                // Λ⁺·lo + Λ⁻·hi directly: every term bounds its own Λ_j·x_j, so a tight row is
+                // computed from the end values it uses alone. The midpoint form Λ·c ∓ |Λ|·rad
+                // adds and subtracts both ends of every coordinate and can cancel a small bound
+                // to 0 (a sigmoid output of 1e-120 beside one ranging up to 1e-80).
+                let pos = lambda.map(|v| v.max(T::zero()));
+                let neg = lambda.map(|v| v.min(T::zero()));
+                let lower = &pos * b.lower() + &neg * b.upper() + delta;
+                let upper = &pos * b.upper() + &neg * b.lower() + delta;
+                (lower, upper)
             }
-        };
-        let lower = DVector::from_iterator(rows, (0..rows).map(|r| mid[r] + delta[r] - spread[r]));
-        let upper = DVector::from_iterator(rows, (0..rows).map(|r| mid[r] + delta[r] + spread[r]));
-        (lower, upper)
+        }
     }
 
     /// Whether `x` lies in the domain, with `tol` slack.

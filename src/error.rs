@@ -103,6 +103,33 @@ pub enum Error {
         /// What is wrong.
         kind: crate::io::vnnlib::VnnLibErrorKind,
     },
+    /// A tail bound was requested that is not valid (or not implemented) for a noise model, for
+    /// example Hoeffding's inequality for Gaussian noise, which is unbounded.
+    #[error("tail bound {bound} is not valid for noise model {model}: {reason}")]
+    UnsupportedTailBound {
+        /// The noise model (its short name).
+        model: &'static str,
+        /// The requested tail bound.
+        bound: &'static str,
+        /// Why it cannot be used.
+        reason: &'static str,
+    },
+    /// An estimate (for example the CLT approximation) was offered where a certified bound is
+    /// required.
+    #[error("{what}: an uncertified estimate cannot be used where a certified bound is required")]
+    NotCertified {
+        /// Where the certified number was required.
+        what: &'static str,
+    },
+    /// The noise support (or the truncation region of unbounded noise) is not contained in the
+    /// domain on which the linear bounds hold, so the bounds cannot be applied to the noise.
+    #[error("noise region not inside the bound domain at coordinate {index:?}: {reason}")]
+    NoiseOutsideDomain {
+        /// The first coordinate found outside (`None` for whole-set checks such as ℓ2 balls).
+        index: Option<usize>,
+        /// What was violated.
+        reason: String,
+    },
 }
 
 /// `std::result::Result` with [`Error`].

@@ -6,6 +6,10 @@
 //! Data flows one way: network → bound engine → [`LinearBounds`] → noise model → certificate.
 //! Networks and properties can be read from ONNX and VNN-LIB files with [`io::onnx::load_onnx`]
 //! and [`io::vnnlib::read_vnnlib`].
+//!
+//! With the cargo feature `testing`, `proven::testing` offers soundness checkers and proptest
+//! strategies for the engine and for layers, activations and networks of your own (see
+//! `examples/custom_layer.rs`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(clippy::float_cmp)]
@@ -21,6 +25,9 @@ pub mod io;
 pub mod layers;
 pub mod linear_bounds;
 pub mod network;
+pub mod noise;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use activation::{Activation, ElementwiseActivation};
 pub use domain::{InputDomain, Norm};
@@ -31,3 +38,4 @@ pub use interval::Interval;
 pub use layers::Layer;
 pub use linear_bounds::{AffineBound, LinearBounds};
 pub use network::{Network, Sequential};
+pub use noise::{NoiseModel, Probability, TailBound, TailValue};

@@ -34,7 +34,7 @@ impl<T: Float> AffineBound<T> {
 /// of the upper line over the domain) and, when the engine computed them, the bounds on each
 /// layer's input.
 ///
-/// Built by [`crate::BoundEngine`], or by another tool through [`LinearBounds::new`] — a
+/// Built by [`crate::compute_bounds`], or by another tool through [`LinearBounds::new`] — a
 /// [`crate::noise`] model consumes exactly this type.
 ///
 /// # Examples
@@ -78,7 +78,8 @@ impl<T: Float> LinearBounds<T> {
     ///
     /// # Errors
     /// [`Error::DimensionMismatch`] if the shapes disagree with each other or with the domain;
-    /// [`Error::NonFinite`] for NaN or infinite coefficients.
+    /// [`Error::NonFinite`] for NaN or infinite coefficients; as [`InputDomain::validate`] for a
+    /// domain built from its variants directly.
     pub fn new(
         lower_a: DMatrix<T>,
         lower_b: DVector<T>,
@@ -86,6 +87,7 @@ impl<T: Float> LinearBounds<T> {
         upper_b: DVector<T>,
         domain: InputDomain<T>,
     ) -> Result<Self> {
+        domain.validate()?;
         let rows = lower_a.nrows();
         let n = domain.dim();
         let checks = [

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! σ(z) = z (z ≥ 0), γ·z (z < 0), 0 ≤ γ ≤ 1
-//! l < 0 < u:  upper = chord through (l, γl) and (u, u): slope (u − γl)/(u − l)
+//! l < 0 < u:  upper = chord through (l, γl) and (u, u): slope (u − γl)/(u − l),
+//!             intercept −l·u·(1 − γ)/(u − l)
 //!             lower = α·z with α ∈ [γ, 1]: 1 or γ by area (adaptive), the chord slope (same-slope)
 //! ```
 //!
@@ -34,7 +35,9 @@ pub fn leaky_relu_relaxation<T: Float>(
         return NeuronRelaxation::exact(Line::new(T::one(), zero));
     }
     let slope = (u - gamma * l) / (u - l);
-    let upper = Line::through(u, u, slope);
+    // β_U = γl − l·α_U = −l·u·(1 − γ)/(u − l), in the product form: the difference form
+    // u − α_U·u cancels when α_U ≈ 1 and missed γl at z = l by ~ε·u.
+    let upper = Line::new(slope, -l * (u * (T::one() - gamma)) / (u - l));
     let lower_slope = match lower {
         ReluLowerSlope::Adaptive => {
             if u > -l {

@@ -9,7 +9,7 @@
 //!
 //! The one shared backward pass in [`crate::layers::ActivationLayer`] does the rest (the sign split
 //! of CROWN). To add your own activation, implement [`ElementwiseActivation`]; check it with
-//! [`crate::testing::check_relaxation`].
+//! `proven::testing::check_relaxation` (cargo feature `testing`).
 
 mod leaky_relu;
 mod relu;
@@ -19,7 +19,7 @@ pub use leaky_relu::leaky_relu_relaxation;
 pub use relu::relu_relaxation;
 pub use s_shaped::{SShaped, s_shaped_relaxation};
 
-use crate::Float;
+use crate::{Error, Float, Result};
 use std::fmt::Debug;
 
 /// A line `y = slope·z + intercept`.
@@ -107,6 +107,14 @@ pub trait ElementwiseActivation<T: Float>: Send + Sync + Debug {
     }
     /// The lower and upper line on `[l, u]`.
     fn relax(&self, l: T, u: T, policy: &RelaxationPolicy) -> NeuronRelaxation<T>;
+    /// Checks the activation's parameters; [`crate::layers::ActivationLayer::new`] calls it.
+    /// The default accepts everything.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a parameter under which the relaxation would be unsound.
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
     /// Whether the relaxation on `[l, u]` is exact and stays the same on every sub-interval
     /// (a stable ReLU). Rows of such neurons can be skipped when refining intermediate bounds.
     fn is_stable(&self, l: T, u: T) -> bool {
@@ -183,6 +191,19 @@ impl<T: Float> ElementwiseActivation<T> for Activation {
             Activation::Sigmoid => s_shaped_relaxation(SShaped::Sigmoid, l, u),
             Activation::Tanh => s_shaped_relaxation(SShaped::Tanh, l, u),
             Activation::Arctan => s_shaped_relaxation(SShaped::Arctan, l, u),
+        }
+    }
+
+    /// Leaky ReLU needs a slope in `[0, 1]`: below 0 it is not monotone (the interval is
+    /// wrong), above 1 it is concave (the chord is not an upper line).
+    fn validate(&self) -> Result<()> {
+        match self {
+            Activation::LeakyRelu(a) if !(0.0..=1.0).contains(a) => Err(Error::invalid(
+                "leaky_relu alpha",
+                *a,
+                "the negative slope must lie in [0, 1]",
+            )),
+            _ => Ok(()),
         }
     }
 

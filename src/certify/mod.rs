@@ -1,6 +1,12 @@
-//! Certification drivers: radius search (and, with the noise models, probabilistic certificates
-//! and their Monte Carlo validation).
+//! Certification drivers: probabilistic certificates ([`Certifier`]), radius search, and Monte
+//! Carlo validation of certificates.
 
+mod family;
+mod monte_carlo;
+mod probabilistic;
 mod search;
 
+pub use family::NoiseFamily;
+pub use monte_carlo::{MonteCarloReport, monte_carlo_top1};
+pub use probabilistic::{Certifier, ProbabilisticCertificate, RadiusReport};
 pub use search::{RadiusSearch, SearchSchedule, search_radius};

@@ -1,8 +1,8 @@
 //! The back-substitution loop shared by every method and every side.
 
 use super::Method;
-use crate::layers::{BackwardContext, Side};
-use crate::{Float, Interval, Layer, Result};
+use crate::layers::{Backward, BackwardContext, Side};
+use crate::{Error, Float, Interval, Layer, Result};
 use nalgebra::{DMatrix, DVector};
 
 /// Where back-substitution starts.
@@ -31,16 +31,41 @@ pub(crate) fn back_substitute<T: Float>(
         policy: &method.relaxation,
     };
     let top = upto - 1;
-    let first = match start {
-        Start::Identity(rows) => layers[top].backward_identity(rows, &ctx(top))?,
-        Start::Matrix(c) => layers[top].backward(c, &ctx(top))?,
+    let (first, rows) = match start {
+        Start::Identity(rows) => (layers[top].backward_identity(rows, &ctx(top))?, rows.len()),
+        Start::Matrix(c) => (layers[top].backward(c, &ctx(top))?, c.nrows()),
     };
+    check_shape(layers[top].as_ref(), top, &first, rows)?;
     let mut lambda = first.lambda;
     let mut offset = first.offset;
     for j in (0..top).rev() {
         let step = layers[j].backward(&lambda, &ctx(j))?;
+        check_shape(layers[j].as_ref(), j, &step, rows)?;
         lambda = step.lambda;
         offset += step.offset;
     }
     Ok((lambda, offset))
+}
+
+/// A backward step must return `Λ'` of `rows × input_dim` and `Δ'` of `rows` (a custom layer
+/// may not).
+fn check_shape<T: Float>(
+    layer: &dyn Layer<T>,
+    k: usize,
+    b: &Backward<T>,
+    rows: usize,
+) -> Result<()> {
+    let found = [b.lambda.nrows(), b.lambda.ncols(), b.offset.len()];
+    let expected = [rows, layer.input_dim(), rows];
+    let what = ["Λ' rows", "Λ' columns", "Δ' length"];
+    for i in 0..3 {
+        if found[i] != expected[i] {
+            return Err(Error::mismatch(
+                format!("layer {k} ({}) backward {}", layer.kind(), what[i]),
+                expected[i],
+                found[i],
+            ));
+        }
+    }
+    Ok(())
 }

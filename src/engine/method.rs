@@ -56,6 +56,9 @@ pub struct Method {
     pub sparsity: Sparsity,
     /// Intersect every refined intermediate interval with its IBP reference (sound, never looser).
     pub intersect_with_ibp: bool,
+    /// Under IBP output bounds: fold the specification into the trailing affine layers (tighter)
+    /// instead of applying it to the output box by interval arithmetic (auto_LiRPA's way).
+    pub ibp_fold_specification: bool,
     name: &'static str,
 }
 
@@ -67,6 +70,7 @@ impl Method {
             relaxation: RelaxationPolicy { relu_lower },
             sparsity: Sparsity::Unstable,
             intersect_with_ibp: true,
+            ibp_fold_specification: true,
             name,
         }
     }
@@ -79,6 +83,7 @@ impl Method {
             relaxation: RelaxationPolicy::default(),
             sparsity: Sparsity::All,
             intersect_with_ibp: false,
+            ibp_fold_specification: true,
             name: "IBP",
         }
     }
@@ -102,11 +107,13 @@ impl Method {
     }
 
     /// The exact rules of auto_LiRPA's defaults (refine unstable rows only when at most 90 % of a
-    /// layer is unstable, never intersect with IBP), to reproduce its numbers.
+    /// layer is unstable, never intersect with IBP, apply a specification to IBP output boxes by
+    /// interval arithmetic), to reproduce its numbers.
     pub fn auto_lirpa_compatible(self) -> Self {
         Self {
             sparsity: Sparsity::UnstableUpTo(0.9),
             intersect_with_ibp: false,
+            ibp_fold_specification: false,
             ..self
         }
     }

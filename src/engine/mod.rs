@@ -31,7 +31,9 @@ use nalgebra::{DMatrix, DVector};
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] if the domain or the specification does not fit the network,
-/// [`Error::NonFinite`] for NaN or infinite specification entries, [`Error::EmptyNetwork`].
+/// the layers do not chain, or a layer returns a result of the wrong size; [`Error::NonFinite`]
+/// for NaN or infinite specification entries; [`Error::EmptyNetwork`]; as
+/// [`InputDomain::validate`] for a domain built from its variants directly.
 ///
 /// # Examples
 /// ```
@@ -43,7 +45,7 @@ use nalgebra::{DMatrix, DVector};
 ///     Box::new(ActivationLayer::new(2, Activation::Relu).unwrap()),
 ///     Box::new(Dense::new(DMatrix::from_row_slice(1, 2, &[1.0, -1.0]), DVector::zeros(1)).unwrap()),
 /// ]).unwrap();
-/// let domain = InputDomain::ball(DVector::from_vec(vec![0.5, -0.5]), 1.5, Norm::LInf).unwrap();
+/// let domain = InputDomain::ball(DVector::from_vec(vec![0.5_f64, -0.5]), 1.5, Norm::LInf).unwrap();
 /// let b = compute_bounds(&net, &domain, None, &Method::crown()).unwrap();
 /// assert!((b.lower_bounds()[0] + 3.0).abs() < 1e-12 && (b.upper_bounds()[0] - 3.0).abs() < 1e-12);
 /// ```
@@ -57,6 +59,8 @@ pub fn compute_bounds<T: Float, N: Network<T> + ?Sized>(
     if layers.is_empty() {
         return Err(Error::EmptyNetwork);
     }
+    domain.validate()?;
+    check_chain(layers)?;
     if domain.dim() != net.input_dim() {
         return Err(Error::mismatch(
             "input domain dimension (= network input)",
@@ -106,6 +110,43 @@ pub fn compute_bounds<T: Float, N: Network<T> + ?Sized>(
     ))
 }
 
+/// Checks that every layer's input size is the previous layer's output size (a hand-made
+/// [`Network`] need not guarantee it, unlike [`crate::Sequential`]).
+fn check_chain<T: Float>(layers: &[Box<dyn crate::Layer<T>>]) -> Result<()> {
+    for (k, pair) in layers.windows(2).enumerate() {
+        if pair[0].output_dim() != pair[1].input_dim() {
+            return Err(Error::mismatch(
+                format!(
+                    "layer {} ({}) input, after layer {k} ({}) output",
+                    k + 1,
+                    pair[1].kind(),
+                    pair[0].kind()
+                ),
+                pair[0].output_dim(),
+                pair[1].input_dim(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `layer.interval(input)`, checked to have the layer's output size (a custom layer may not).
+fn checked_interval<T: Float>(
+    layer: &dyn crate::Layer<T>,
+    k: usize,
+    input: &Interval<T>,
+) -> Result<Interval<T>> {
+    let out = layer.interval(input);
+    if out.dim() != layer.output_dim() {
+        return Err(Error::mismatch(
+            format!("layer {k} ({}) interval output", layer.kind()),
+            layer.output_dim(),
+            out.dim(),
+        ));
+    }
+    Ok(out)
+}
+
 /// Bounds on every layer's input (index = layer).
 fn intermediate_bounds<T: Float, N: Network<T> + ?Sized>(
     net: &N,
@@ -117,7 +158,7 @@ fn intermediate_bounds<T: Float, N: Network<T> + ?Sized>(
     best.push(domain.bounding_box());
     let mut linear_prefix = layers[0].is_linear();
     for k in 1..layers.len() {
-        let reference = layers[k - 1].interval(&best[k - 1]);
+        let reference = checked_interval(layers[k - 1].as_ref(), k - 1, &best[k - 1])?;
         let needs = !layers[k].is_linear();
         let refined = if needs && linear_prefix {
             // Everything before is affine: back-substitution is exact (also for IBP, where it is
@@ -218,9 +259,10 @@ fn ibp_output<T: Float, N: Network<T> + ?Sized>(
         Some(c) => Start::Matrix(c),
         None => Start::Identity((0..net.output_dim()).collect()),
     };
-    let (lo, hi) = if first_trailing == layers.len() {
-        // No affine tail: bound C·y over the box of the last layer's output.
-        let out = layers[layers.len() - 1].interval(&bounds[layers.len() - 1]);
+    let (lo, hi) = if first_trailing == layers.len() || !method.ibp_fold_specification {
+        // No affine tail (or no folding): bound C·y over the box of the last layer's output.
+        let last = layers.len() - 1;
+        let out = checked_interval(layers[last].as_ref(), last, &bounds[last])?;
         let c = match &start {
             Start::Matrix(c) => (*c).clone(),
             Start::Identity(rows) => DMatrix::identity(rows.len(), rows.len()),

@@ -28,8 +28,9 @@ impl<T: Float> ActivationLayer<T> {
     /// Wraps an activation (a built-in [`Activation`] or your own [`ElementwiseActivation`]).
     ///
     /// # Errors
-    /// [`Error::DimensionMismatch`] if `dim` is zero; [`Error::InvalidParameter`] for a leaky-ReLU
-    /// slope outside `[0, 1]` or NaN.
+    /// [`Error::DimensionMismatch`] if `dim` is zero; [`Error::InvalidParameter`] if
+    /// [`ElementwiseActivation::validate`] fails (for example a leaky-ReLU slope outside `[0, 1]`
+    /// or NaN).
     ///
     /// # Examples
     /// ```
@@ -43,6 +44,7 @@ impl<T: Float> ActivationLayer<T> {
         if dim == 0 {
             return Err(Error::mismatch("activation layer size", 1, 0));
         }
+        activation.validate()?;
         Ok(Self {
             dim,
             activation: Arc::new(activation),
@@ -54,15 +56,6 @@ impl<T: Float> ActivationLayer<T> {
     /// # Errors
     /// As [`ActivationLayer::new`].
     pub fn builtin(dim: usize, activation: Activation) -> Result<Self> {
-        if let Activation::LeakyRelu(a) = activation
-            && !(0.0..=1.0).contains(&a)
-        {
-            return Err(Error::invalid(
-                "leaky_relu alpha",
-                a,
-                "the negative slope must lie in [0, 1]",
-            ));
-        }
         Self::new(dim, activation)
     }
 
@@ -86,8 +79,13 @@ impl<T: Float> ActivationLayer<T> {
     }
 }
 
-/// Back-substitutes `Λ·y` through `y_j = σ(z_j)` given one relaxation per neuron (see the
-/// [module docs](self)). Useful for custom layers that are element-wise in disguise.
+/// Back-substitutes `Λ·y` through `y_j = σ(z_j)` given one relaxation per neuron (the CROWN sign
+/// split). Useful for custom layers that are element-wise in disguise.
+///
+/// ```text
+/// lower side:  Λ' = Λ⁺·diag(α_L) + Λ⁻·diag(α_U),   Δ' = Λ⁺·β_L + Λ⁻·β_U
+/// upper side:  Λ' = Λ⁺·diag(α_U) + Λ⁻·diag(α_L),   Δ' = Λ⁺·β_U + Λ⁻·β_L
+/// ```
 pub fn backward_through_relaxation<T: Float>(
     lambda: &DMatrix<T>,
     relax: &[NeuronRelaxation<T>],

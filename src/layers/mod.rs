@@ -13,7 +13,7 @@
 //! per-neuron lines ([`crate::activation`]) and share one sign-split backward pass.
 //!
 //! To add a layer type of your own, implement [`Layer`] and check it with
-//! [`crate::testing::check_layer`] (see `examples/custom_layer.rs`).
+//! `proven::testing::check_layer` (cargo feature `testing`; see `examples/custom_layer.rs`).
 
 mod activation_layer;
 mod dense;

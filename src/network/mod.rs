@@ -29,7 +29,8 @@ pub trait Network<T: Float>: Send + Sync + Debug {
     /// Evaluates the network.
     ///
     /// # Errors
-    /// [`crate::Error::DimensionMismatch`] if `x` has the wrong length.
+    /// [`crate::Error::DimensionMismatch`] if `x` has the wrong length, or a layer's input does
+    /// not have the length it declares (a hand-made network whose layers do not chain).
     fn forward(&self, x: &DVector<T>) -> Result<DVector<T>> {
         if x.len() != self.input_dim() {
             return Err(crate::Error::mismatch(
@@ -39,8 +40,22 @@ pub trait Network<T: Float>: Send + Sync + Debug {
             ));
         }
         let mut y = x.clone();
-        for layer in self.layers() {
+        for (k, layer) in self.layers().iter().enumerate() {
+            if y.len() != layer.input_dim() {
+                return Err(crate::Error::mismatch(
+                    format!("layer {k} ({}) input", layer.kind()),
+                    layer.input_dim(),
+                    y.len(),
+                ));
+            }
             y = layer.forward(&y);
+        }
+        if y.len() != self.output_dim() {
+            return Err(crate::Error::mismatch(
+                "network output",
+                self.output_dim(),
+                y.len(),
+            ));
         }
         Ok(y)
     }
