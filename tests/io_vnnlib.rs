@@ -238,3 +238,19 @@ fn disjunct_explosion_is_capped() {
         VnnLibErrorKind::TooManyDisjuncts { .. }
     ));
 }
+
+#[test]
+fn spec_matrix_domain_and_refutation() {
+    let p = vnnlib::parse_str(&boxed("(assert (<= Y_0 Y_1))\n(assert (>= Y_2 0.5))")).unwrap();
+    let case = &p.cases[0];
+    let d = &case.disjuncts[0];
+    let c32 = d.spec_matrix::<f32>();
+    assert_eq!(
+        c32.row(0).iter().copied().collect::<Vec<f32>>(),
+        vec![1.0, -1.0, 0.0]
+    );
+    assert_eq!(case.input_domain::<f64>().unwrap().dim(), 2);
+    // Row 1 (−Y_2 ≤ −0.5) is refuted when its lower bound exceeds −0.5.
+    assert!(d.is_refuted_by(&nalgebra::DVector::from_vec(vec![-1.0, -0.4])));
+    assert!(!d.is_refuted_by(&nalgebra::DVector::from_vec(vec![0.0, -0.5])));
+}

@@ -2,13 +2,17 @@
 //! Carlo validation of certificates.
 
 mod family;
+mod intermediate;
 mod monte_carlo;
 mod probabilistic;
 mod search;
 
 pub use family::NoiseFamily;
+pub use intermediate::ProbabilisticTightener;
 pub use monte_carlo::{
     MONTE_CARLO_BATCH, MonteCarloReport, RowsMonteCarloReport, monte_carlo_rows, monte_carlo_top1,
 };
-pub use probabilistic::{Certifier, ProbabilisticCertificate, RadiusReport};
+pub use probabilistic::{
+    Certifier, IntermediateAccounting, IntermediateMode, ProbabilisticCertificate, RadiusReport,
+};
 pub use search::{RadiusSearch, SearchSchedule, search_radius};

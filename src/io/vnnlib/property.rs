@@ -1,6 +1,6 @@
 //! The parsed property: input boxes and, per box, the disjunction of output conditions.
 
-use crate::Interval;
+use crate::{Float, InputDomain, Interval, Result};
 use nalgebra::{DMatrix, DVector};
 
 /// One conjunction of linear output conditions, `matrix · y ≤ rhs` (all rows must hold).
@@ -26,6 +26,20 @@ impl OutputConstraint {
         let lhs = &self.matrix * y;
         lhs.iter().zip(self.rhs.iter()).all(|(l, r)| *l <= *r + tol)
     }
+
+    /// The rows as a specification matrix over `T` (for [`crate::compute_bounds`]).
+    ///
+    /// This disjunct is refuted on a box when, for some row `r`, a lower bound of `(M·f(x))_r`
+    /// exceeds `rhs_r`.
+    pub fn spec_matrix<T: Float>(&self) -> nalgebra::DMatrix<T> {
+        self.matrix.map(T::from_f64_rounded)
+    }
+
+    /// Whether lower bounds `lower` of `M·f(x)` (one per row) refute this disjunct: some row's
+    /// lower bound is strictly above its right-hand side. An empty disjunct is never refuted.
+    pub fn is_refuted_by(&self, lower: &DVector<f64>) -> bool {
+        lower.len() == self.rhs.len() && lower.iter().zip(self.rhs.iter()).any(|(l, r)| l > r)
+    }
 }
 
 /// One input box with the output conditions that apply on it.
@@ -36,6 +50,20 @@ pub struct PropertyCase {
     /// The unsafe region on this box: the union (OR) of these conjunctions. An entry with no rows
     /// means every output is unsafe.
     pub disjuncts: Vec<OutputConstraint>,
+}
+
+impl PropertyCase {
+    /// The input box as an [`InputDomain::Box`] over `T`.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInterval`] if rounding to `T` reorders the bounds (it cannot for
+    /// `f64`).
+    pub fn input_domain<T: Float>(&self) -> Result<InputDomain<T>> {
+        InputDomain::boxed(
+            self.input.lower().map(T::from_f64_rounded),
+            self.input.upper().map(T::from_f64_rounded),
+        )
+    }
 }
 
 /// A parsed VNN-LIB property: the unsafe set is the union over cases of
