@@ -392,6 +392,51 @@ mod tests {
         assert_eq!(rows.samples(), n);
     }
 
+    /// The bounded laws' batch draws are exactly the draws of repeated `sample` calls.
+    #[test]
+    fn bounded_batches_equal_repeated_single_draws() {
+        use crate::noise::{Bernoulli, BoundedIndependent};
+        let laws: Vec<Box<dyn NoiseModel>> = vec![
+            Box::new(Uniform::new(5, 0.3).unwrap()),
+            Box::new(Bernoulli::symmetric(5, 0.3).unwrap()),
+            Box::new(Bernoulli::asymmetric(5, 0.3, 0.2).unwrap()),
+            Box::new(
+                BoundedIndependent::new(vec![-0.1, -0.2, -0.3, 0.0, -1.0], vec![0.2; 5])
+                    .unwrap()
+                    .with_means(vec![0.0, 0.0, 0.1, 0.1, -0.5])
+                    .unwrap(),
+            ),
+        ];
+        for law in &laws {
+            let mut a = rand::rngs::SmallRng::seed_from_u64(3);
+            let mut b = rand::rngs::SmallRng::seed_from_u64(3);
+            let batch = law.sample_batch(&mut a, 7);
+            for j in 0..7 {
+                assert_eq!(batch.column(j).as_slice(), law.sample(&mut b).as_slice());
+            }
+        }
+    }
+
+    #[test]
+    fn gaussian_batch_has_the_variance() {
+        use crate::noise::Gaussian;
+        let g = Gaussian::diagonal(vec![1.0, 2.0, 0.5], Truncation::BoxSigmas(6.0)).unwrap();
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(8);
+        let z = g.sample_batch(&mut rng, 40_001);
+        let n = z.ncols() as f64;
+        let c = |a: usize, b: usize| z.row(a).dot(&z.row(b)) / n;
+        for (k, v) in [1.0, 4.0, 0.25].iter().enumerate() {
+            assert!((c(k, k) / v - 1.0).abs() < 0.03, "{k}: {}", c(k, k));
+        }
+        // Coordinates 0 and 1 are the two outputs of one Box–Muller pair: uncorrelated.
+        assert!(
+            c(0, 1).abs() < 0.05 && c(1, 2).abs() < 0.03,
+            "{} {}",
+            c(0, 1),
+            c(1, 2)
+        );
+    }
+
     #[test]
     fn correlated_batch_has_the_covariance() {
         let cov = DMatrix::from_row_slice(2, 2, &[1.0, 0.8, 0.8, 2.0]);

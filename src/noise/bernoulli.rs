@@ -80,6 +80,17 @@ impl Bernoulli {
         self.p
     }
 
+    /// One coordinate's draw.
+    fn draw(&self, rng: &mut dyn rand::Rng) -> f64 {
+        let u: f64 = rng.random();
+        match self.p {
+            None if u < 0.5 => -self.eps,
+            None => self.eps,
+            Some(p) if u < p => self.eps,
+            Some(_) => 0.0,
+        }
+    }
+
     fn coord(&self) -> CoordLaw {
         match self.p {
             None => CoordLaw::TwoPoint {
@@ -133,17 +144,11 @@ impl NoiseModel for Bernoulli {
         Probability::ZERO
     }
     fn sample(&self, rng: &mut dyn rand::Rng) -> Vec<f64> {
-        (0..self.dim)
-            .map(|_| {
-                let u: f64 = rng.random();
-                match self.p {
-                    None if u < 0.5 => -self.eps,
-                    None => self.eps,
-                    Some(p) if u < p => self.eps,
-                    Some(_) => 0.0,
-                }
-            })
-            .collect()
+        (0..self.dim).map(|_| self.draw(rng)).collect()
+    }
+    /// The draws of `n` calls of [`NoiseModel::sample`], written straight into the matrix.
+    fn sample_batch(&self, rng: &mut dyn rand::Rng, n: usize) -> nalgebra::DMatrix<f64> {
+        nalgebra::DMatrix::from_iterator(self.dim, n, (0..self.dim * n).map(|_| self.draw(rng)))
     }
     fn tail_upper(&self, a: &[f64], s: f64, method: TailBound) -> Result<TailValue> {
         check_row(a, s, self.dim)?;

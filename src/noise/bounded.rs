@@ -132,6 +132,29 @@ impl BoundedIndependent {
         Ok(self)
     }
 
+    /// Per coordinate, the probability of `hi_k` in the two-point law with mean `m_k`.
+    fn upper_probabilities(&self) -> Vec<f64> {
+        (0..self.lo.len())
+            .map(|k| {
+                let w = self.hi[k] - self.lo[k];
+                if w > 0.0 {
+                    (self.mean[k] - self.lo[k]) / w
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    /// One draw of coordinate `k` (`hi_k` with probability `p`).
+    fn draw(&self, k: usize, p: f64, rng: &mut dyn rand::Rng) -> f64 {
+        if rng.random::<f64>() < p {
+            self.hi[k]
+        } else {
+            self.lo[k]
+        }
+    }
+
     fn coord(&self, k: usize) -> CoordLaw {
         let m = self.mean[k];
         let var = match &self.var {
@@ -186,21 +209,16 @@ impl NoiseModel for BoundedIndependent {
     /// Samples the two-point law on `{lo_k, hi_k}` with the given means (the law is otherwise
     /// unknown; this is the extremal law of the Chernoff bound).
     fn sample(&self, rng: &mut dyn rand::Rng) -> Vec<f64> {
+        let p = self.upper_probabilities();
         (0..self.lo.len())
-            .map(|k| {
-                let w = self.hi[k] - self.lo[k];
-                let p = if w > 0.0 {
-                    (self.mean[k] - self.lo[k]) / w
-                } else {
-                    0.0
-                };
-                if rng.random::<f64>() < p {
-                    self.hi[k]
-                } else {
-                    self.lo[k]
-                }
-            })
+            .map(|k| self.draw(k, p[k], rng))
             .collect()
+    }
+    /// The draws of `n` calls of [`NoiseModel::sample`], written straight into the matrix.
+    fn sample_batch(&self, rng: &mut dyn rand::Rng, n: usize) -> nalgebra::DMatrix<f64> {
+        let d = self.lo.len();
+        let p = self.upper_probabilities();
+        nalgebra::DMatrix::from_iterator(d, n, (0..d * n).map(|i| self.draw(i % d, p[i % d], rng)))
     }
     fn tail_upper(&self, a: &[f64], s: f64, method: TailBound) -> Result<TailValue> {
         check_row(a, s, self.dim())?;

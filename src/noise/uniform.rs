@@ -88,6 +88,14 @@ impl NoiseModel for Uniform {
             .map(|_| (2.0 * rng.random::<f64>() - 1.0) * self.eps)
             .collect()
     }
+    /// The draws of `n` calls of [`NoiseModel::sample`], written straight into the matrix.
+    fn sample_batch(&self, rng: &mut dyn rand::Rng, n: usize) -> nalgebra::DMatrix<f64> {
+        nalgebra::DMatrix::from_iterator(
+            self.dim,
+            n,
+            (0..self.dim * n).map(|_| (2.0 * rng.random::<f64>() - 1.0) * self.eps),
+        )
+    }
     fn tail_upper(&self, a: &[f64], s: f64, method: TailBound) -> Result<TailValue> {
         check_row(a, s, self.dim)?;
         bounded_upper(self.name(), &self.law(), a, s, method)
