@@ -8,5 +8,8 @@ mod search;
 
 pub use family::NoiseFamily;
 pub use monte_carlo::{MonteCarloReport, monte_carlo_top1};
-pub use probabilistic::{Certifier, ProbabilisticCertificate, RadiusReport};
+pub use probabilistic::{Certifier, ProbabilisticCertificate, RadiiReport, RadiusReport};
 pub use search::{RadiusSearch, SearchSchedule, search_radius};
+
+#[cfg(test)]
+mod tests;
