@@ -126,3 +126,29 @@ impl<T: Float> Interval<T> {
         (self.lower, self.upper)
     }
 }
+
+impl<T: Float> Interval<T> {
+    /// Raises the lower end of coordinate `j` to `v` if that narrows it (never above the upper
+    /// end). Returns whether it changed.
+    pub fn raise_lower(&mut self, j: usize, v: T) -> bool {
+        let v = v.min(self.upper[j]);
+        if v > self.lower[j] {
+            self.lower[j] = v;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Lowers the upper end of coordinate `j` to `v` if that narrows it (never below the lower
+    /// end). Returns whether it changed.
+    pub fn lower_upper(&mut self, j: usize, v: T) -> bool {
+        let v = v.max(self.lower[j]);
+        if v < self.upper[j] {
+            self.upper[j] = v;
+            true
+        } else {
+            false
+        }
+    }
+}

@@ -31,7 +31,7 @@ pub mod testing;
 
 pub use activation::{Activation, ElementwiseActivation};
 pub use domain::{InputDomain, Norm};
-pub use engine::{Method, Specification, compute_bounds};
+pub use engine::{Method, Specification, compute_bounds, compute_bounds_tightened};
 pub use error::{Error, Result};
 pub use float::Float;
 pub use interval::Interval;

@@ -181,8 +181,8 @@ fn bad_input_is_a_clear_error() {
     assert!(!ok && err.contains("nonexistent"), "{err}");
 }
 
-/// `proven radius` at 99.99 % with auto_LiRPA's rules on mnistfc image 0: the reference's radii
-/// (`proven_radius__mnist-net_256x2.json`). At ε = 0.0143543… the uniform support
+/// `proven radius` at 99.99 % with auto_LiRPA's rules and worst-case intermediate bounds (PROVEN
+/// as published) on mnistfc image 0: the reference's radii (`proven_radius__mnist-net_256x2.json`). At ε = 0.0143543… the uniform support
 /// `x0 ± ε` used to be rejected as "outside" the equal ℓ∞ ball by a rounding error.
 #[test]
 fn radius_with_auto_lirpa_rules_reproduces_the_reference_on_image_0() {
@@ -209,6 +209,8 @@ fn radius_with_auto_lirpa_rules_reproduces_the_reference_on_image_0() {
             "0.9999",
             "--rules",
             "auto-lirpa",
+            "--intermediate",
+            "worst-case",
             "--tail",
             tail,
             "--json",

@@ -2,13 +2,18 @@
 //! Carlo validation of certificates.
 
 mod family;
+mod intermediate;
 mod monte_carlo;
 mod probabilistic;
 mod search;
 
 pub use family::NoiseFamily;
+pub use intermediate::ProbabilisticTightener;
 pub use monte_carlo::{MonteCarloReport, monte_carlo_top1};
-pub use probabilistic::{Certifier, ProbabilisticCertificate, RadiiReport, RadiusReport};
+pub use probabilistic::{
+    Certifier, IntermediateAccounting, IntermediateMode, ProbabilisticCertificate, RadiiReport,
+    RadiusReport,
+};
 pub use search::{RadiusSearch, SearchSchedule, search_radius};
 
 #[cfg(test)]

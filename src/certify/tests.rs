@@ -120,3 +120,38 @@ fn radii_refuses_estimates_and_bad_labels() {
         Err(Error::InvalidParameter { name: "label", .. })
     ));
 }
+
+#[test]
+fn radii_with_probabilistic_intermediate_bounds_match_radius() {
+    use crate::layers::ActivationLayer;
+    use crate::{Activation, Network};
+    // A ReLU layer so that there are intermediate bounds to narrow.
+    let mut w1 = DMatrix::zeros(4, D);
+    for (r, mut row) in w1.row_iter_mut().enumerate() {
+        row.iter_mut()
+            .enumerate()
+            .for_each(|(k, v)| *v = if (k + r) % 3 == 0 { 0.2 } else { -0.1 });
+    }
+    let w2 = DMatrix::from_row_slice(2, 4, &[1.0, -1.0, 0.5, 0.0, -1.0, 1.0, 0.0, 0.5]);
+    let net = Sequential::new(vec![
+        Box::new(Dense::new(w1, DVector::from_element(4, 0.05)).unwrap()) as Box<dyn Layer<f64>>,
+        Box::new(ActivationLayer::new(4, Activation::Relu).unwrap()),
+        Box::new(Dense::new(w2, DVector::from_vec(vec![0.3, 0.0])).unwrap()),
+    ])
+    .unwrap();
+    let x0 = DVector::from_element(D, 0.5);
+    let label = net.forward(&x0).unwrap().argmax().0;
+    let c = Certifier::new(&net)
+        .intermediate(IntermediateMode::Probabilistic { split: 0.5 })
+        .unwrap();
+    let one = c.radius(&x0, label, &NoiseFamily::Uniform).unwrap();
+    let many = c
+        .radii(&x0, label, &NoiseFamily::Uniform, &[TailBound::SubGaussian])
+        .unwrap();
+    assert_eq!(one.probabilistic, many.probabilistic[0].1);
+    // The bounds depend on the tail: one call per probabilistic evaluation.
+    assert_eq!(
+        many.bound_calls,
+        many.worst_case.evaluations + many.probabilistic[0].1.evaluations
+    );
+}

@@ -17,9 +17,11 @@
 mod backsub;
 mod method;
 mod spec;
+mod tighten;
 
 pub use method::{BoundSource, Method, Sparsity};
 pub use spec::Specification;
+pub use tighten::{IntermediateTightener, RowBounds};
 
 use crate::layers::Side;
 use crate::linear_bounds::AffineBound;
@@ -55,6 +57,27 @@ pub fn compute_bounds<T: Float, N: Network<T> + ?Sized>(
     spec: Option<&DMatrix<T>>,
     method: &Method,
 ) -> Result<LinearBounds<T>> {
+    compute_bounds_tightened(net, domain, spec, method, None)
+}
+
+/// [`compute_bounds`] with a hook that may narrow each layer's intermediate bounds right after
+/// they are computed, before any later layer uses them (for example
+/// [`crate::certify::ProbabilisticTightener`], which makes them hold with high probability under
+/// a noise model instead of for every input). With `None` it is exactly [`compute_bounds`].
+///
+/// # Soundness
+/// The returned lines hold for every input of the domain at which every layer's input lies in
+/// its (narrowed) interval; the caller accounts for the probability that this fails.
+///
+/// # Errors
+/// As [`compute_bounds`], and the tightener's errors.
+pub fn compute_bounds_tightened<T: Float, N: Network<T> + ?Sized>(
+    net: &N,
+    domain: &InputDomain<T>,
+    spec: Option<&DMatrix<T>>,
+    method: &Method,
+    tightener: Option<&mut dyn IntermediateTightener<T>>,
+) -> Result<LinearBounds<T>> {
     let layers = net.layers();
     if layers.is_empty() {
         return Err(Error::EmptyNetwork);
@@ -84,7 +107,7 @@ pub fn compute_bounds<T: Float, N: Network<T> + ?Sized>(
             });
         }
     }
-    let bounds = intermediate_bounds(net, domain, method)?;
+    let bounds = intermediate_bounds(net, domain, method, tightener)?;
     let (lower, upper) = match method.output {
         BoundSource::BackSubstitution => {
             let start = match spec {
@@ -152,6 +175,7 @@ fn intermediate_bounds<T: Float, N: Network<T> + ?Sized>(
     net: &N,
     domain: &InputDomain<T>,
     method: &Method,
+    mut tightener: Option<&mut dyn IntermediateTightener<T>>,
 ) -> Result<Vec<Interval<T>>> {
     let layers = net.layers();
     let mut best: Vec<Interval<T>> = Vec::with_capacity(layers.len());
@@ -160,17 +184,26 @@ fn intermediate_bounds<T: Float, N: Network<T> + ?Sized>(
     for k in 1..layers.len() {
         let reference = checked_interval(layers[k - 1].as_ref(), k - 1, &best[k - 1])?;
         let needs = !layers[k].is_linear();
-        let refined = if needs && linear_prefix {
+        let (mut refined, lines) = if needs && linear_prefix {
             // Everything before is affine: back-substitution is exact (also for IBP, where it is
             // the dual-norm bound of the first affine layer).
             let rows: Vec<usize> = (0..layers[k].input_dim()).collect();
-            let b = refine_rows(layers, k, &rows, &best, domain, method)?;
-            b.intersect(&reference)
+            let (b, lower, upper) = refine_rows(layers, k, &rows, &best, domain, method)?;
+            (b.intersect(&reference), Some((rows, lower, upper)))
         } else if needs && method.intermediate == BoundSource::BackSubstitution {
             refine_sparse(layers, k, reference, &best, domain, method)?
         } else {
-            reference
+            (reference, None)
         };
+        if let (Some(t), Some((rows, lower, upper))) = (tightener.as_deref_mut(), lines) {
+            let lines = RowBounds {
+                layer: k,
+                rows: &rows,
+                lower: &lower,
+                upper: &upper,
+            };
+            t.tighten(&lines, layers[k].as_ref(), &mut refined)?;
+        }
         linear_prefix &= layers[k].is_linear();
         best.push(refined);
     }
@@ -186,7 +219,7 @@ fn refine_rows<T: Float>(
     best: &[Interval<T>],
     domain: &InputDomain<T>,
     method: &Method,
-) -> Result<Interval<T>> {
+) -> Result<(Interval<T>, AffineBound<T>, AffineBound<T>)> {
     let n = layers[k].input_dim();
     let mut lo = DVector::from_element(n, T::neg_infinity());
     let mut hi = DVector::from_element(n, T::infinity());
@@ -199,7 +232,11 @@ fn refine_rows<T: Float>(
         lo[j] = low[r];
         hi[j] = up[r].max(low[r]);
     }
-    Ok(Interval::new_unchecked(lo, hi))
+    Ok((
+        Interval::new_unchecked(lo, hi),
+        AffineBound { a: al, b: bl },
+        AffineBound { a: au, b: bu },
+    ))
 }
 
 /// Refines layer `k`'s input bounds by back-substitution, following the method's sparsity rule.
@@ -210,7 +247,7 @@ fn refine_sparse<T: Float>(
     best: &[Interval<T>],
     domain: &InputDomain<T>,
     method: &Method,
-) -> Result<Interval<T>> {
+) -> Result<(Interval<T>, Option<RowLines<T>>)> {
     let n = layers[k].input_dim();
     let all: Vec<usize> = (0..n).collect();
     let unstable = layers[k].unstable_inputs(&reference);
@@ -226,21 +263,25 @@ fn refine_sparse<T: Float>(
         }
     };
     if rows.is_empty() {
-        return Ok(reference);
+        return Ok((reference, None));
     }
-    let refined = refine_rows(layers, k, &rows, best, domain, method)?;
+    let (refined, lower, upper) = refine_rows(layers, k, &rows, best, domain, method)?;
     let (mut lo, mut hi) = reference.clone().into_parts();
     for &j in &rows {
         lo[j] = refined.lower()[j];
         hi[j] = refined.upper()[j];
     }
     let merged = Interval::new_unchecked(lo, hi);
-    Ok(if intersect {
+    let merged = if intersect {
         merged.intersect(&reference)
     } else {
         merged
-    })
+    };
+    Ok((merged, Some((rows, lower, upper))))
 }
+
+/// The rows that were back-substituted, with their lower and upper lines.
+type RowLines<T> = (Vec<usize>, AffineBound<T>, AffineBound<T>);
 
 /// IBP output bounds, with the specification folded into the trailing affine layers.
 fn ibp_output<T: Float, N: Network<T> + ?Sized>(

@@ -42,6 +42,15 @@ pub enum RulesArg {
     Dense,
 }
 
+/// Where the intermediate bounds of a probabilistic certificate come from.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum IntermediateArg {
+    /// Worst case over the noise region (PROVEN as published).
+    WorstCase,
+    /// Narrowed with the noise model's tail, charged to the failure budget.
+    Probabilistic,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum NormArg {
     Inf,
@@ -143,6 +152,12 @@ pub struct CertifyArgs {
     /// Confidence 1 − δ.
     #[arg(long, default_value_t = 0.9999)]
     pub confidence: f64,
+    /// Intermediate bounds: probabilistic (default) or worst-case (PROVEN as published).
+    #[arg(long, value_enum, default_value = "probabilistic")]
+    pub intermediate: IntermediateArg,
+    /// Share of δ for the intermediate sides (with --intermediate probabilistic).
+    #[arg(long, default_value_t = 0.9)]
+    pub budget_split: f64,
 }
 
 #[derive(Debug, Args)]
@@ -158,4 +173,10 @@ pub struct RadiusArgs {
     /// Confidence 1 − δ.
     #[arg(long, default_value_t = 0.9999)]
     pub confidence: f64,
+    /// Intermediate bounds: probabilistic (default) or worst-case (PROVEN as published).
+    #[arg(long, value_enum, default_value = "probabilistic")]
+    pub intermediate: IntermediateArg,
+    /// Share of δ for the intermediate sides (with --intermediate probabilistic).
+    #[arg(long, default_value_t = 0.9)]
+    pub budget_split: f64,
 }

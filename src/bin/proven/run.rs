@@ -1,12 +1,12 @@
 //! The subcommands.
 
 use crate::args::{
-    BoundsArgs, CertifyArgs, Cli, Command, MethodArg, NormArg, PointArgs, RadiusArgs, RulesArg,
-    TailArg, VerifyArgs,
+    BoundsArgs, CertifyArgs, Cli, Command, IntermediateArg, MethodArg, NormArg, PointArgs,
+    RadiusArgs, RulesArg, TailArg, VerifyArgs,
 };
 use crate::input::{NoiseSpec, Point, parse_noise, read_point};
 use nalgebra::DVector;
-use proven::certify::{Certifier, NoiseFamily};
+use proven::certify::{Certifier, IntermediateMode, NoiseFamily};
 use proven::io::onnx::load_onnx;
 use proven::io::vnnlib::read_vnnlib;
 use proven::noise::{
@@ -241,7 +241,8 @@ fn certify(a: CertifyArgs) -> Result<String> {
     let c = Certifier::new(&net)
         .method(method_with(a.point.method, a.point.rules))
         .tail(t)?
-        .confidence(a.confidence)?;
+        .confidence(a.confidence)?
+        .intermediate(intermediate(a.intermediate, a.budget_split))?;
     let start = Instant::now();
     let cert = c.certify(&p.x, label, noise.as_ref())?;
     let seconds = start.elapsed().as_secs_f64();
@@ -253,21 +254,28 @@ fn certify(a: CertifyArgs) -> Result<String> {
             json!({"target": t, "p_flip_upper": r.upper.value(), "p_flip_lower": r.lower.value()})
         })
         .collect();
-    let top1_lower = (1.0 - cert.top1.failure.value()).max(0.0);
+    let failure = cert.failure().value();
+    let top1_lower = (1.0 - failure).max(0.0);
+    let accounting = cert.intermediate.map_or(serde_json::Value::Null, |acc| {
+        json!({"charged": acc.charged.value(), "sides": acc.sides, "side_budget": acc.side_budget,
+               "final_margins_mass": cert.top1.failure.value()})
+    });
     Ok(render(
         a.point.json,
         json!({
             "label": label, "noise": noise.describe(), "tail": format!("{t:?}"),
             "method": c_method_name(a.point.method), "delta": delta,
             "targets": targets,
-            "top1_failure_upper": cert.top1.failure.value(),
+            "top1_failure_upper": failure,
+            "intermediate": format!("{:?}", a.intermediate),
+            "intermediate_accounting": accounting,
             "top1_lower": top1_lower,
             "certified": cert.is_certified(), "seconds": seconds
         }),
         format!(
             "label {label}, {}: P[top-1 changes] <= {:.3e} -> {} at {}",
             noise.describe(),
-            cert.top1.failure.value(),
+            failure,
             if cert.is_certified() {
                 "certified"
             } else {
@@ -276,6 +284,13 @@ fn certify(a: CertifyArgs) -> Result<String> {
             a.confidence
         ),
     ))
+}
+
+fn intermediate(i: IntermediateArg, split: f64) -> IntermediateMode {
+    match i {
+        IntermediateArg::WorstCase => IntermediateMode::WorstCase,
+        IntermediateArg::Probabilistic => IntermediateMode::Probabilistic { split },
+    }
 }
 
 fn c_method_name(m: MethodArg) -> &'static str {
@@ -309,7 +324,8 @@ fn radius(a: RadiusArgs) -> Result<String> {
     let c = Certifier::new(&net)
         .method(method_with(a.point.method, a.point.rules))
         .tail(t)?
-        .confidence(a.confidence)?;
+        .confidence(a.confidence)?
+        .intermediate(intermediate(a.intermediate, a.budget_split))?;
     let start = Instant::now();
     let r = c.radius(&p.x, label, &family)?;
     let seconds = start.elapsed().as_secs_f64();
@@ -321,6 +337,7 @@ fn radius(a: RadiusArgs) -> Result<String> {
             "probabilistic_eps": r.probabilistic.certified,
             "ratio": r.ratio, "method": c_method_name(a.point.method),
             "tail": format!("{t:?}"), "confidence": a.confidence,
+            "intermediate": format!("{:?}", a.intermediate),
             "bound_calls": r.bound_calls, "seconds": seconds
         }),
         format!(
