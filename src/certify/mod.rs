@@ -11,6 +11,10 @@ pub use family::NoiseFamily;
 pub use intermediate::ProbabilisticTightener;
 pub use monte_carlo::{MonteCarloReport, monte_carlo_top1};
 pub use probabilistic::{
-    Certifier, IntermediateAccounting, IntermediateMode, ProbabilisticCertificate, RadiusReport,
+    Certifier, IntermediateAccounting, IntermediateMode, ProbabilisticCertificate, RadiiReport,
+    RadiusReport,
 };
 pub use search::{RadiusSearch, SearchSchedule, search_radius};
+
+#[cfg(test)]
+mod tests;

@@ -90,9 +90,11 @@ pub fn check_domain<T: Float>(
             let need = match noise.region() {
                 Region::Box { lo, hi } => {
                     // Farthest vertex, coordinate by coordinate (norms are monotone in |v_k|).
+                    // The offset from the centre is formed first: `(x + ε) − c` would carry a
+                    // rounding error of order ulp(x) ≫ ulp(ε) at pixels near 1, and a noise
+                    // region equal to the ball would be rejected.
                     let e: Vec<f64> = (0..d)
                         .map(|k| {
-                            // (x − c) first: exactly 0 when the ball is centred at x0.
                             let off = x[k] - c[k];
                             (off + lo[k]).abs().max((off + hi[k]).abs())
                         })
