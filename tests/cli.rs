@@ -180,3 +180,47 @@ fn bad_input_is_a_clear_error() {
     let (ok, _, err) = proven(&["bounds", "--model", "/nonexistent.onnx", "--eps", "0.1"]);
     assert!(!ok && err.contains("nonexistent"), "{err}");
 }
+
+/// `proven radius` at 99.99 % with auto_LiRPA's rules and worst-case intermediate bounds (PROVEN
+/// as published) on mnistfc image 0: the reference's radii (`proven_radius__mnist-net_256x2.json`). At ε = 0.0143543… the uniform support
+/// `x0 ± ε` used to be rejected as "outside" the equal ℓ∞ ball by a rounding error.
+#[test]
+fn radius_with_auto_lirpa_rules_reproduces_the_reference_on_image_0() {
+    let Some(models) = shared_path("models/mnistfc") else {
+        return;
+    };
+    let model = models.join("mnist-net_256x2.onnx");
+    let images = models.join("images.json");
+    for (tail, want) in [
+        ("subgaussian", 0.01573631298271139),
+        ("hoeffding", 0.015557687155444961),
+    ] {
+        let (ok, out, err) = proven(&[
+            "radius",
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            images.to_str().unwrap(),
+            "--index",
+            "0",
+            "--noise",
+            "uniform",
+            "--confidence",
+            "0.9999",
+            "--rules",
+            "auto-lirpa",
+            "--intermediate",
+            "worst-case",
+            "--tail",
+            tail,
+            "--json",
+        ]);
+        assert!(ok, "{tail}: {err}");
+        let v = json(&out);
+        let close = |got: &serde_json::Value, want: f64| {
+            (got.as_f64().unwrap() - want).abs() <= 1e-12 * want
+        };
+        assert!(close(&v["worst_case_eps"], 0.014361764484148562), "{v}");
+        assert!(close(&v["probabilistic_eps"], want), "{tail}: {v}");
+    }
+}

@@ -13,6 +13,10 @@ pub use monte_carlo::{
     MONTE_CARLO_BATCH, MonteCarloReport, RowsMonteCarloReport, monte_carlo_rows, monte_carlo_top1,
 };
 pub use probabilistic::{
-    Certifier, IntermediateAccounting, IntermediateMode, ProbabilisticCertificate, RadiusReport,
+    Certifier, IntermediateAccounting, IntermediateMode, ProbabilisticCertificate, RadiiReport,
+    RadiusReport,
 };
 pub use search::{RadiusSearch, SearchSchedule, search_radius};
+
+#[cfg(test)]
+mod tests;

@@ -49,7 +49,9 @@ pub struct IntermediateAccounting {
     pub side_budget: f64,
 }
 use nalgebra::DVector;
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// A probabilistic top-1 certificate for one input under one noise law.
 #[derive(Debug, Clone)]
@@ -98,6 +100,28 @@ pub struct RadiusReport {
     pub ratio: f64,
     /// Distinct bound-engine calls for the two searches together.
     pub bound_calls: usize,
+}
+
+/// Worst-case radius and one probabilistic radius per tail bound, from shared bound computations
+/// ([`Certifier::radii`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RadiiReport {
+    /// The largest ε with `min_t` margin lower bound `> 0` on the ℓ∞ ball of radius ε.
+    pub worst_case: RadiusSearch,
+    /// Per requested tail bound, in order: the largest noise scale certified at level `1 − δ`.
+    pub probabilistic: Vec<(TailBound, RadiusSearch)>,
+    /// Distinct bound-engine calls for all searches together.
+    pub bound_calls: usize,
+}
+
+impl RadiiReport {
+    /// `probabilistic[i].certified / worst_case.certified` (NaN if the worst case is 0).
+    ///
+    /// # Panics
+    /// If `i` is not smaller than the number of tails.
+    pub fn ratio(&self, i: usize) -> f64 {
+        ratio(self.probabilistic[i].1.certified, self.worst_case.certified)
+    }
 }
 
 /// Configures and runs probabilistic certification. Configure once, run many times.
@@ -358,8 +382,26 @@ impl<'a, T: Float, N: Network<T> + ?Sized> Certifier<'a, T, N> {
         })
     }
 
-    /// Searches the worst-case radius and the probabilistic radius of `x0` under `family`.
-    /// Bound computations on the same domain are shared between the two searches.
+    /// Searches the worst-case radius of `x0` alone: the largest ε with every margin lower bound
+    /// `> 0` on the ℓ∞ ball of radius ε, with the configured method and schedule and no
+    /// probabilistic test. Every evaluation is one bound-engine call (the schedule never repeats a
+    /// radius), so `evaluations` is the number of calls. This is the baseline against which the
+    /// cost of [`Certifier::radius`] and [`Certifier::radii`] is measured.
+    ///
+    /// # Errors
+    /// As [`Certifier::certify`].
+    pub fn worst_case_radius(&self, x0: &DVector<T>, label: usize) -> Result<RadiusSearch> {
+        self.check_label(x0, label)?;
+        search_radius(self.schedule, |eps| {
+            let domain = InputDomain::ball(x0.clone(), T::from_f64_rounded(eps), Norm::LInf)?;
+            let b = self.margin_bounds(&domain, label)?;
+            Ok(b.lower_bounds().iter().all(|v| *v > T::zero()))
+        })
+    }
+
+    /// Searches the worst-case radius and the probabilistic radius of `x0` under `family`, with
+    /// the configured tail bound. Bound computations on the same domain are shared between the
+    /// two searches. The same as [`Certifier::radii`] with one tail.
     ///
     /// # Errors
     /// As [`Certifier::certify`].
@@ -369,52 +411,96 @@ impl<'a, T: Float, N: Network<T> + ?Sized> Certifier<'a, T, N> {
         label: usize,
         family: &NoiseFamily,
     ) -> Result<RadiusReport> {
-        self.check_label(x0, label)?;
-        let mut cache: HashMap<(u8, u64), bool> = HashMap::new();
-        let mut calls = 0usize;
-        let worst_case = search_radius(self.schedule, |eps| {
-            let key = (0u8, eps.to_bits());
-            if let Some(&v) = cache.get(&key) {
-                return Ok(v);
-            }
-            let domain = InputDomain::ball(x0.clone(), T::from_f64_rounded(eps), Norm::LInf)?;
-            let b = self.margin_bounds(&domain, label)?;
-            calls += 1;
-            let pass = b.lower_bounds().iter().all(|v| *v > T::zero());
-            cache.insert(key, pass);
-            // Uniform/Bernoulli(±ε) noise lives on this same box: record its verdict too.
-            if self.intermediate == IntermediateMode::WorstCase
-                && matches!(
-                    family,
-                    NoiseFamily::Uniform | NoiseFamily::Bernoulli { p: None }
-                )
-            {
-                let noise = family.at(x0.len(), eps, self.delta)?;
-                let cert = self.certificate_from(b, x0, label, noise.as_ref(), None)?;
-                cache.insert((1, eps.to_bits()), cert.is_certified());
-            }
-            Ok(pass)
-        })?;
-        let probabilistic = search_radius(self.schedule, |s| {
-            if let Some(&v) = cache.get(&(1, s.to_bits())) {
-                return Ok(v);
-            }
-            let noise = family.at(x0.len(), s, self.delta)?;
-            calls += 1;
-            let pass = self.certify(x0, label, noise.as_ref())?.is_certified();
-            cache.insert((1, s.to_bits()), pass);
-            Ok(pass)
-        })?;
-        let ratio = if worst_case.certified > 0.0 {
-            probabilistic.certified / worst_case.certified
-        } else {
-            f64::NAN
-        };
+        let r = self.radii(x0, label, family, &[self.tail])?;
+        let probabilistic = r.probabilistic[0].1;
         Ok(RadiusReport {
+            worst_case: r.worst_case,
+            probabilistic,
+            ratio: ratio(probabilistic.certified, r.worst_case.certified),
+            bound_calls: r.bound_calls,
+        })
+    }
+
+    /// Searches the worst-case radius and one probabilistic radius per tail bound in `tails` (the
+    /// configured tail is ignored), one search after the other with the configured schedule.
+    ///
+    /// Bound-engine calls are shared between the searches wherever the bounds do not depend on
+    /// the tail: with worst-case intermediate bounds ([`IntermediateMode::WorstCase`]), uniform and
+    /// symmetric Bernoulli noise at scale `s` live on the ℓ∞ ball of radius `s`, so the worst-case
+    /// test and every tail test at the same radius use one call (as in the reference files
+    /// `proven_radius__*.json`); for Gaussian families the tails share the truncation-box calls
+    /// among themselves. With [`IntermediateMode::Probabilistic`] the bounds depend on the tail
+    /// and every probabilistic test is its own call. `bound_calls` counts the distinct calls.
+    ///
+    /// # Errors
+    /// [`Error::NotCertified`] if a tail is [`TailBound::CltEstimate`]; otherwise as
+    /// [`Certifier::certify`] (a tail that does not apply to the family, such as
+    /// [`TailBound::Exact`] for uniform noise, fails with the noise model's error).
+    pub fn radii(
+        &self,
+        x0: &DVector<T>,
+        label: usize,
+        family: &NoiseFamily,
+        tails: &[TailBound],
+    ) -> Result<RadiiReport> {
+        self.check_label(x0, label)?;
+        if tails.iter().any(|t| !t.is_certified()) {
+            return Err(Error::NotCertified {
+                what: "Certifier::radii",
+            });
+        }
+        let worst_case_intermediate = self.intermediate == IntermediateMode::WorstCase;
+        let shares_ball = worst_case_intermediate
+            && matches!(
+                family,
+                NoiseFamily::Uniform | NoiseFamily::Bernoulli { p: None }
+            );
+        // Keyed by (domain kind, radius bits): kind 0 is the ℓ∞ ball of radius ε, kind 1 the
+        // noise domain at scale s when it differs from that ball.
+        let mut cache: HashMap<(u8, u64), Rc<LinearBounds<T>>> = HashMap::new();
+        let calls = Cell::new(0usize);
+        let mut bounds_at = |kind: u8, r: f64, domain: &dyn Fn() -> Result<InputDomain<T>>| {
+            let key = (kind, r.to_bits());
+            if let Some(b) = cache.get(&key) {
+                return Ok::<_, Error>(Rc::clone(b));
+            }
+            let b = Rc::new(self.margin_bounds(&domain()?, label)?);
+            calls.set(calls.get() + 1);
+            cache.insert(key, Rc::clone(&b));
+            Ok(b)
+        };
+        let ball = |eps: f64| InputDomain::ball(x0.clone(), T::from_f64_rounded(eps), Norm::LInf);
+        let worst_case = search_radius(self.schedule, |eps| {
+            let b = bounds_at(0, eps, &|| ball(eps))?;
+            Ok(b.lower_bounds().iter().all(|v| *v > T::zero()))
+        })?;
+        let mut probabilistic = Vec::with_capacity(tails.len());
+        for &tail in tails {
+            let c = Self {
+                tail,
+                _scalar: std::marker::PhantomData,
+                ..*self
+            };
+            let search = search_radius(self.schedule, |s| {
+                let noise = family.at(x0.len(), s, self.delta)?;
+                if !worst_case_intermediate {
+                    calls.set(calls.get() + 1);
+                    return Ok(c.certify(x0, label, noise.as_ref())?.is_certified());
+                }
+                let b = if shares_ball {
+                    bounds_at(0, s, &|| ball(s))?
+                } else {
+                    bounds_at(1, s, &|| c.domain_for(x0, noise.as_ref()))?
+                };
+                let cert = c.certificate_from((*b).clone(), x0, label, noise.as_ref(), None)?;
+                Ok(cert.is_certified())
+            })?;
+            probabilistic.push((tail, search));
+        }
+        Ok(RadiiReport {
             worst_case,
             probabilistic,
-            ratio,
-            bound_calls: calls,
+            bound_calls: calls.get(),
         })
     }
 }
@@ -435,4 +521,12 @@ fn round_down<T: Float>(v: f64) -> T {
         t = t - (t.abs() * T::epsilon()).max(T::min_positive_value());
     }
     t
+}
+
+fn ratio(probabilistic: f64, worst_case: f64) -> f64 {
+    if worst_case > 0.0 {
+        probabilistic / worst_case
+    } else {
+        f64::NAN
+    }
 }

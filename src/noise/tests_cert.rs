@@ -58,6 +58,20 @@ fn domain_must_contain_the_noise_region() {
 }
 
 #[test]
+fn ball_domain_equal_to_the_support_is_accepted_far_from_zero() {
+    // Pixels near 1 with a small ε: `(x + ε) − x ≠ ε` in floating point, by up to ulp(x) ≈ 1e-16,
+    // far more than the relative tolerance on ε. The check must still accept the exact ball.
+    let x0 = DVector::from_fn(784, |k, _| 1.0 - (k as f64) * 1e-4);
+    for eps in [0.014354313899912048, 1e-3, 0.0123456789, 1e-7] {
+        let u = Uniform::new(784, eps).unwrap();
+        let dom = InputDomain::ball(x0.clone(), eps, Norm::LInf).unwrap();
+        assert!(check_domain(&dom, &x0, &u).is_ok(), "eps {eps}");
+        let smaller = InputDomain::ball(x0.clone(), eps * (1.0 - 1e-12), Norm::LInf).unwrap();
+        assert!(check_domain(&smaller, &x0, &u).is_err(), "eps {eps}");
+    }
+}
+
+#[test]
 fn gaussian_certificate_of_a_linear_function_is_phi() {
     let phi = Normal::standard();
     let x0 = DVector::from_vec(vec![0.2, -0.1, 0.4]);
