@@ -717,3 +717,123 @@ fn top1_and_union_counts_agree_on_acasxu() {
     assert!(top.changes > 0, "choose a noise level where changes occur");
     assert_eq!(rows.union, top);
 }
+
+/// Certificates with probabilistic intermediate bounds (`IntermediateMode::Probabilistic`,
+/// the CLI default): at the radius found with that mode and at twice it, the whole failure bound
+/// (final margins + truncation + charged intermediate mass) and every row's bounds widened by
+/// the charged mass must stand against flips in [`SAMPLES`] samples.
+fn probabilistic_intermediate(subject: Option<Subject>, noises: &[Noise], seed: u64) {
+    use proven::certify::IntermediateMode;
+    let Some(subject) = subject else {
+        return;
+    };
+    let t = Instant::now();
+    let mut failures = Vec::new();
+    for (i, &noise) in noises.iter().enumerate() {
+        let family = noise.family(&subject).expect("a noise family");
+        let certifier = Certifier::new(&subject.net)
+            .delta(DELTA)
+            .unwrap()
+            .tail(noise.search_tail())
+            .unwrap()
+            .schedule(SCHEDULE)
+            .intermediate(IntermediateMode::Probabilistic { split: 0.9 })
+            .unwrap();
+        let r = certifier
+            .radius(&subject.x0, subject.label, &family)
+            .unwrap()
+            .probabilistic
+            .certified;
+        assert!(r > 0.0);
+        for (j, m) in [1.0, 2.0].into_iter().enumerate() {
+            let law = family.at(subject.x0.len(), m * r, DELTA).unwrap();
+            let cert = certifier
+                .certify(&subject.x0, subject.label, law.as_ref())
+                .unwrap();
+            let charged = cert.intermediate.map_or(0.0, |a| a.charged.value());
+            let spec =
+                Specification::margins::<f64>(subject.net.output_dim(), subject.label).unwrap();
+            let mc = monte_carlo_rows(
+                &subject.net,
+                &subject.x0,
+                &spec,
+                0.0,
+                law.as_ref(),
+                SAMPLES,
+                CONFIDENCE,
+                seed + 10 * i as u64 + j as u64,
+            )
+            .unwrap();
+            assert_eq!(mc.samples(), SAMPLES);
+            let failure = cert.failure().value();
+            eprintln!(
+                "| {} | {} | {m}×r (probabilistic intermediates) | {:.4e} | {} | {} | [{:.3e}, {:.3e}] | {:.3e} (charged {:.1e}) |",
+                subject.name,
+                noise.name(),
+                m * r,
+                SAMPLES,
+                mc.union.changes,
+                mc.union.interval.0,
+                mc.union.interval.1,
+                failure,
+                charged
+            );
+            if !mc.union.consistent_with(failure) {
+                failures.push(format!(
+                    "{} {} {m}×r: failure bound {failure:e} < CP {:?}",
+                    subject.name,
+                    noise.name(),
+                    mc.union.interval
+                ));
+            }
+            for row in &cert.rows {
+                let est = &mc.rows[row.row];
+                if !est.consistent_with(row.upper.value() + charged)
+                    || !est.consistent_with_lower(row.lower.value() - charged)
+                {
+                    failures.push(format!(
+                        "{} {} {m}×r row {}: [{:e}, {:e}] ± {charged:e} vs CP {:?}",
+                        subject.name,
+                        noise.name(),
+                        row.row,
+                        row.lower.value(),
+                        row.upper.value(),
+                        est.interval
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{} (probabilistic intermediates): {:.1?}",
+        subject.name,
+        t.elapsed()
+    );
+    assert!(
+        failures.is_empty(),
+        "certified bounds refuted by Monte Carlo:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn acasxu_probabilistic_intermediate_bounds() {
+    let noises = [
+        Noise::Uniform,
+        Noise::BernoulliSymmetric,
+        Noise::BernoulliAsymmetric,
+        Noise::Gaussian,
+        Noise::Correlated,
+    ];
+    probabilistic_intermediate(acasxu(), &noises, 7_000);
+}
+
+#[test]
+#[ignore = "heavy: cargo test --release --test monte_carlo_real -- --ignored --nocapture"]
+fn mnist_256x2_probabilistic_intermediate_bounds() {
+    probabilistic_intermediate(
+        mnist("mnist-net_256x2.onnx", 0),
+        &[Noise::Uniform, Noise::Gaussian],
+        8_000,
+    );
+}
