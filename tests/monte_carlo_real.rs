@@ -536,6 +536,18 @@ const MNIST_HEAVY_LEVELS: [Level; 3] = [
 
 /// Runs every level for every noise in `noises`; panics with every inconsistency found.
 fn run(subject: Option<Subject>, noises: &[Noise], levels: &[Level], seed: u64) {
+    run_with(subject, noises, levels, seed, true);
+}
+
+/// [`run`]; with `require_informative = false` an uninformative level is only marked in the
+/// table (other images may have looser bounds at the fixed levels), soundness is still asserted.
+fn run_with(
+    subject: Option<Subject>,
+    noises: &[Noise],
+    levels: &[Level],
+    seed: u64,
+    require_informative: bool,
+) {
     let Some(subject) = subject else {
         return;
     };
@@ -571,8 +583,9 @@ fn run(subject: Option<Subject>, noises: &[Noise], levels: &[Level], seed: u64) 
                 );
             } else if level.informative {
                 // Informative: events occur, and some row hit has a certified bound below 1.
+                let informative = c.mc.union.changes > 0 && c.best_row_upper < 1.0;
                 assert!(
-                    c.mc.union.changes > 0 && c.best_row_upper < 1.0,
+                    informative || !require_informative,
                     "{} {} {}: not informative: {} events, best row bound {:e}",
                     subject.name,
                     noise.name(),
@@ -580,6 +593,9 @@ fn run(subject: Option<Subject>, noises: &[Noise], levels: &[Level], seed: u64) 
                     c.mc.union.changes,
                     c.best_row_upper
                 );
+                if !informative {
+                    let _ = writeln!(table, "(next line: not informative)");
+                }
             }
             let _ = writeln!(table, "{}", line(&subject, noise, &c));
         }
@@ -688,7 +704,7 @@ fn speed_batched_vs_one_at_a_time() {
 
 /// Both MNIST networks, images 0–4, every noise model, levels [`MNIST_HEAVY_LEVELS`].
 #[test]
-#[ignore = "heavy (about 15 min on two cores): cargo test --release --test monte_carlo_real -- --ignored --nocapture"]
+#[ignore = "heavy (about 20 min on two cores): cargo test --release --test monte_carlo_real -- --ignored --nocapture"]
 fn mnist_heavy_images_0_to_4() {
     let all = [BOUNDED.as_slice(), GAUSSIAN.as_slice()].concat();
     for image in [1, 0, 2, 3, 4] {
