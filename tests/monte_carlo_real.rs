@@ -27,6 +27,10 @@
 //! (changes occur, certified bounds < 1) and 10 %-quantile events at `r`; MNIST: 10 %-quantile
 //! events at `r/16` ([`MNIST_LEVELS`] explains why larger levels are not informative there).
 //!
+//! Certificates with probabilistic intermediate bounds (`IntermediateMode::Probabilistic`) are
+//! checked the same way at their own radius and twice it (ACAS Xu by default, mnist-net_256x2 in
+//! the heavy run), with the charged intermediate mass added to every bound.
+//!
 //! `cargo test --release --test monte_carlo_real -- --nocapture` prints the table of cases.
 //! Heavy run (both MNIST networks, images 0–4, every noise model, plus flips at `2r`):
 //! `cargo test --release --test monte_carlo_real -- --ignored --nocapture`.
