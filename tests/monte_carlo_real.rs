@@ -848,8 +848,10 @@ fn acasxu_probabilistic_intermediate_bounds() {
     probabilistic_intermediate(acasxu(), &noises, 7_000);
 }
 
+/// Slow: the radius search with probabilistic intermediate bounds on the 784-input network did
+/// not finish within 5 minutes on the busy two-core machine (not yet run to completion).
 #[test]
-#[ignore = "heavy: cargo test --release --test monte_carlo_real -- --ignored --nocapture"]
+#[ignore = "slow (> 5 min): cargo test --release --test monte_carlo_real mnist_256x2_probabilistic -- --ignored --nocapture"]
 fn mnist_256x2_probabilistic_intermediate_bounds() {
     probabilistic_intermediate(
         mnist("mnist-net_256x2.onnx", 0),
