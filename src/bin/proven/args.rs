@@ -146,18 +146,8 @@ pub struct CertifyArgs {
     /// uniform:EPS | bernoulli:EPS[:P] | gaussian:SIGMA | gaussian-cov:FILE (JSON matrix).
     #[arg(long)]
     pub noise: String,
-    /// Tail bound (default: subgaussian for bounded noise, exact for Gaussian).
-    #[arg(long, value_enum)]
-    pub tail: Option<TailArg>,
-    /// Confidence 1 − δ.
-    #[arg(long, default_value_t = 0.9999)]
-    pub confidence: f64,
-    /// Intermediate bounds: probabilistic (default) or worst-case (PROVEN as published).
-    #[arg(long, value_enum, default_value = "probabilistic")]
-    pub intermediate: IntermediateArg,
-    /// Share of δ for the intermediate sides (with --intermediate probabilistic).
-    #[arg(long, default_value_t = 0.9)]
-    pub budget_split: f64,
+    #[command(flatten)]
+    pub certificate: CertificateArgs,
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +157,13 @@ pub struct RadiusArgs {
     /// uniform | bernoulli[:P] | gaussian.
     #[arg(long)]
     pub noise: String,
+    #[command(flatten)]
+    pub certificate: CertificateArgs,
+}
+
+/// Options of a probabilistic certificate, shared by `certify` and `radius`.
+#[derive(Debug, Args)]
+pub struct CertificateArgs {
     /// Tail bound (default: subgaussian for bounded noise, exact for Gaussian).
     #[arg(long, value_enum)]
     pub tail: Option<TailArg>,

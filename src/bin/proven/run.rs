@@ -1,8 +1,8 @@
 //! The subcommands.
 
 use crate::args::{
-    BoundsArgs, CertifyArgs, Cli, Command, IntermediateArg, MethodArg, NormArg, PointArgs,
-    RadiusArgs, RulesArg, TailArg, VerifyArgs,
+    BoundsArgs, CertificateArgs, CertifyArgs, Cli, Command, IntermediateArg, MethodArg, NormArg,
+    PointArgs, RadiusArgs, RulesArg, TailArg, VerifyArgs,
 };
 use crate::input::{NoiseSpec, Point, parse_noise, read_point};
 use nalgebra::DVector;
@@ -225,7 +225,7 @@ fn default_tail(t: Option<TailArg>, gaussian: bool) -> TailBound {
 fn certify(a: CertifyArgs) -> Result<String> {
     let net = load(&a.point.model)?;
     let (p, label) = point(&net, &a.point)?;
-    let delta = 1.0 - a.confidence;
+    let delta = 1.0 - a.certificate.confidence;
     let d = net.input_dim();
     let spec = parse_noise(&a.noise)?;
     let gaussian = matches!(spec, NoiseSpec::Gaussian(_) | NoiseSpec::GaussianCov(_));
@@ -237,12 +237,7 @@ fn certify(a: CertifyArgs) -> Result<String> {
         NoiseSpec::Gaussian(s) => Box::new(Gaussian::isotropic(d, s, trunc)?),
         NoiseSpec::GaussianCov(c) => Box::new(CorrelatedGaussian::new(c, trunc)?),
     };
-    let t = default_tail(a.tail, gaussian);
-    let c = Certifier::new(&net)
-        .method(method_with(a.point.method, a.point.rules))
-        .tail(t)?
-        .confidence(a.confidence)?
-        .intermediate(intermediate(a.intermediate, a.budget_split))?;
+    let (c, t) = certifier(&net, &a.point, &a.certificate, gaussian)?;
     let start = Instant::now();
     let cert = c.certify(&p.x, label, noise.as_ref())?;
     let seconds = start.elapsed().as_secs_f64();
@@ -267,7 +262,7 @@ fn certify(a: CertifyArgs) -> Result<String> {
             "method": c_method_name(a.point.method), "delta": delta,
             "targets": targets,
             "top1_failure_upper": failure,
-            "intermediate": format!("{:?}", a.intermediate),
+            "intermediate": format!("{:?}", a.certificate.intermediate),
             "intermediate_accounting": accounting,
             "top1_lower": top1_lower,
             "certified": cert.is_certified(), "seconds": seconds
@@ -281,7 +276,7 @@ fn certify(a: CertifyArgs) -> Result<String> {
             } else {
                 "not certified"
             },
-            a.confidence
+            a.certificate.confidence
         ),
     ))
 }
@@ -291,6 +286,22 @@ fn intermediate(i: IntermediateArg, split: f64) -> IntermediateMode {
         IntermediateArg::WorstCase => IntermediateMode::WorstCase,
         IntermediateArg::Probabilistic => IntermediateMode::Probabilistic { split },
     }
+}
+
+/// The certifier configured by the command line, and the tail it uses.
+fn certifier<'a>(
+    net: &'a Sequential<f64>,
+    point: &PointArgs,
+    opts: &CertificateArgs,
+    gaussian: bool,
+) -> Result<(Certifier<'a, f64, Sequential<f64>>, TailBound)> {
+    let t = default_tail(opts.tail, gaussian);
+    let c = Certifier::new(net)
+        .method(method_with(point.method, point.rules))
+        .tail(t)?
+        .confidence(opts.confidence)?
+        .intermediate(intermediate(opts.intermediate, opts.budget_split))?;
+    Ok((c, t))
 }
 
 fn c_method_name(m: MethodArg) -> &'static str {
@@ -320,12 +331,7 @@ fn radius(a: RadiusArgs) -> Result<String> {
         }
     };
     let gaussian = matches!(family, NoiseFamily::Gaussian { .. });
-    let t = default_tail(a.tail, gaussian);
-    let c = Certifier::new(&net)
-        .method(method_with(a.point.method, a.point.rules))
-        .tail(t)?
-        .confidence(a.confidence)?
-        .intermediate(intermediate(a.intermediate, a.budget_split))?;
+    let (c, t) = certifier(&net, &a.point, &a.certificate, gaussian)?;
     let start = Instant::now();
     let r = c.radius(&p.x, label, &family)?;
     let seconds = start.elapsed().as_secs_f64();
@@ -336,8 +342,8 @@ fn radius(a: RadiusArgs) -> Result<String> {
             "worst_case_eps": r.worst_case.certified,
             "probabilistic_eps": r.probabilistic.certified,
             "ratio": r.ratio, "method": c_method_name(a.point.method),
-            "tail": format!("{t:?}"), "confidence": a.confidence,
-            "intermediate": format!("{:?}", a.intermediate),
+            "tail": format!("{t:?}"), "confidence": a.certificate.confidence,
+            "intermediate": format!("{:?}", a.certificate.intermediate),
             "bound_calls": r.bound_calls, "seconds": seconds
         }),
         format!(
@@ -345,7 +351,7 @@ fn radius(a: RadiusArgs) -> Result<String> {
             r.worst_case.certified,
             if gaussian { "sigma" } else { "eps" },
             r.probabilistic.certified,
-            a.confidence,
+            a.certificate.confidence,
             r.ratio,
             r.bound_calls
         ),
