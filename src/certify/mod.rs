@@ -1,6 +1,7 @@
 //! Certification drivers: probabilistic certificates ([`Certifier`]), radius search, and Monte
 //! Carlo validation of certificates.
 
+mod batch;
 mod family;
 mod intermediate;
 mod monte_carlo;

@@ -15,10 +15,12 @@
 //! *IBP*, 2018; Xu et al., *auto_LiRPA*, NeurIPS 2020 (sparse intermediate bounds).
 
 mod backsub;
+mod batch;
 mod method;
 mod spec;
 mod tighten;
 
+pub use batch::{BatchJob, compute_bounds_batch};
 pub use method::{BoundSource, Method, Sparsity};
 pub use spec::Specification;
 pub use tighten::{IntermediateTightener, RowBounds};

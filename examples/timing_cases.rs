@@ -1,0 +1,203 @@
+//! Times CROWN margin bounds on the cases of a JSON file: the Rust half of
+//! `scripts/compare_auto_lirpa.py`, which writes that file, runs this example once per case and
+//! runs auto_LiRPA on the same networks and inputs in the same run.
+//!
+//! ```sh
+//! cargo run --release --example timing_cases -- CASES.json [--case NAME] [--repeat N]
+//!     [--method auto-lirpa|tight]
+//! ```
+//!
+//! `CASES.json` is a list of `{"name", "onnx", "eps", "clip": [lo, hi] | null, "images": [{"x":
+//! [...], "label": n}], "radius": bool}`. For each case (or only `NAME`) it prints one JSON object
+//! per line with, in seconds:
+//!
+//! - `single`: one [`compute_bounds`] call with the margin specification `e_label − e_j` on the
+//!   box `[x0 − eps, x0 + eps]` (clipped to `clip`) of the first image, the median and every one
+//!   of `repeat` timed runs (after one untimed warm-up call);
+//! - `batch_sequential` / `batch_parallel`: the same call for every image one after the other,
+//!   and through [`compute_bounds_batch`] (rayon across images), medians of `repeat` runs;
+//! - `radius`: [`Certifier::worst_case_radius`] of the first image (ℓ∞ ball, not clipped; the
+//!   default schedule), its time, number of bound calls and radius;
+//! - `margins`: the margin lower bounds of the first image (to check both tools agree), the
+//!   fraction of unstable ReLU neurons, and `vm_hwm_kib` (the process's peak resident memory,
+//!   `/proc/self/status` VmHWM, so run one case per process to get one case's peak).
+//!
+//! Threads: rayon's pool (`RAYON_NUM_THREADS`) runs the batch, and nalgebra's GEMM
+//! (matrixmultiply with `threading`) uses `MATMUL_NUM_THREADS` threads (default: the cores).
+
+use nalgebra::DVector;
+use proven::certify::Certifier;
+use proven::engine::{BatchJob, compute_bounds_batch};
+use proven::io::onnx::load_onnx;
+use proven::{InputDomain, Method, Network, Sequential, Specification, compute_bounds};
+use serde_json::{Value, json};
+use std::time::Instant;
+
+type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+struct Case {
+    name: String,
+    net: Sequential<f64>,
+    eps: f64,
+    clip: Option<(f64, f64)>,
+    images: Vec<(DVector<f64>, usize)>,
+    radius: bool,
+}
+
+fn parse_case(v: &Value) -> AnyResult<Case> {
+    let name = v["name"].as_str().ok_or("case without `name`")?.to_string();
+    let onnx = v["onnx"].as_str().ok_or("case without `onnx`")?;
+    let net = load_onnx::<f64>(onnx)?.network;
+    let eps = v["eps"].as_f64().ok_or("case without `eps`")?;
+    let clip = match v["clip"].as_array() {
+        Some(c) if c.len() == 2 => Some((
+            c[0].as_f64().ok_or("bad clip")?,
+            c[1].as_f64().ok_or("bad clip")?,
+        )),
+        _ => None,
+    };
+    let mut images = Vec::new();
+    for im in v["images"].as_array().ok_or("case without `images`")? {
+        let x: Vec<f64> = im["x"]
+            .as_array()
+            .ok_or("image without `x`")?
+            .iter()
+            .map(|t| t.as_f64().ok_or("non-number pixel"))
+            .collect::<Result<_, _>>()?;
+        let label = im["label"].as_u64().ok_or("image without `label`")? as usize;
+        images.push((DVector::from_vec(x), label));
+    }
+    Ok(Case {
+        name,
+        net,
+        eps,
+        clip,
+        images,
+        radius: v["radius"].as_bool().unwrap_or(true),
+    })
+}
+
+fn domain(case: &Case, x: &DVector<f64>) -> AnyResult<InputDomain<f64>> {
+    let (lo, hi) = case.clip.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+    let l = x.map(|v| (v - case.eps).max(lo));
+    let u = x.map(|v| (v + case.eps).min(hi));
+    Ok(InputDomain::boxed(l, u)?)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+fn time<R>(f: impl FnOnce() -> R) -> (f64, R) {
+    let t = Instant::now();
+    let r = f();
+    (t.elapsed().as_secs_f64(), r)
+}
+
+fn vm_hwm_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn run_case(case: &Case, repeat: usize, method: &Method) -> AnyResult<Value> {
+    let classes = case.net.output_dim();
+    let jobs: Vec<BatchJob<f64>> = case
+        .images
+        .iter()
+        .map(|(x, label)| {
+            Ok(BatchJob {
+                domain: domain(case, x)?,
+                spec: Some(Specification::margins::<f64>(classes, *label)?),
+            })
+        })
+        .collect::<AnyResult<_>>()?;
+    let first = &jobs[0];
+    let one = || compute_bounds(&case.net, &first.domain, first.spec.as_ref(), method);
+    let warm = one()?;
+    let mut single = Vec::with_capacity(repeat);
+    for _ in 0..repeat {
+        let (t, r) = time(one);
+        r?;
+        single.push(t);
+    }
+    let (mut unstable, mut neurons) = (0usize, 0usize);
+    for (layer, b) in case.net.layers().iter().zip(warm.intermediate_bounds()) {
+        if let (false, Some(b)) = (layer.is_linear(), b) {
+            neurons += layer.input_dim();
+            unstable += layer.unstable_inputs(b).map_or(0, |u| u.len());
+        }
+    }
+    let mut seq = Vec::with_capacity(repeat);
+    let mut par = Vec::with_capacity(repeat);
+    for _ in 0..repeat {
+        let (t, r) = time(|| {
+            jobs.iter()
+                .map(|j| compute_bounds(&case.net, &j.domain, j.spec.as_ref(), method))
+                .collect::<Vec<_>>()
+        });
+        for b in r {
+            b?;
+        }
+        seq.push(t);
+        let (t, r) = time(|| compute_bounds_batch(&case.net, &jobs, method));
+        for b in r {
+            b?;
+        }
+        par.push(t);
+    }
+    let radius = if case.radius {
+        let (x0, label) = &case.images[0];
+        let certifier = Certifier::new(&case.net).method(*method);
+        let (t, r) = time(|| certifier.worst_case_radius(x0, *label));
+        let r = r?;
+        json!({"seconds": t, "calls": r.evaluations, "certified": r.certified})
+    } else {
+        Value::Null
+    };
+    Ok(json!({
+        "name": case.name,
+        "images": case.images.len(),
+        "single": {"median": median(single.clone()), "all": single},
+        "batch_sequential": median(seq),
+        "batch_parallel": median(par),
+        "radius": radius,
+        "margins": warm.lower_bounds().iter().copied().collect::<Vec<f64>>(),
+        "unstable_fraction": unstable as f64 / neurons.max(1) as f64,
+        "rayon_threads": rayon::current_num_threads(),
+        "vm_hwm_kib": vm_hwm_kib(),
+    }))
+}
+
+fn main() -> AnyResult<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let path = args.first().ok_or("usage: timing_cases CASES.json [--case NAME] [--repeat N] [--method auto-lirpa|tight]")?;
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let only = flag("--case");
+    let repeat: usize = flag("--repeat").map_or(Ok(5), |r| r.parse())?;
+    let method = match flag("--method").as_deref() {
+        None | Some("auto-lirpa") => Method::crown().auto_lirpa_compatible(),
+        Some("tight") => Method::crown(),
+        Some(other) => return Err(format!("unknown --method {other}").into()),
+    };
+    let cases: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    for v in cases.as_array().ok_or("CASES.json is not a list")? {
+        if only.as_deref().is_some_and(|n| v["name"].as_str() != Some(n)) {
+            continue;
+        }
+        let case = parse_case(v)?;
+        println!("{}", run_case(&case, repeat.max(1), &method)?);
+    }
+    Ok(())
+}
