@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run --release --example timing_cases -- CASES.json [--case NAME] [--repeat N]
-//!     [--method auto-lirpa|tight]
+//!     [--method auto-lirpa|tight] [--single-only]
 //! ```
 //!
 //! `CASES.json` is a list of `{"name", "onnx", "eps", "clip": [lo, hi] | null, "images": [{"x":
@@ -13,7 +13,9 @@
 //!
 //! - `single`: one [`compute_bounds`] call with the margin specification `e_label − e_j` on the
 //!   box `[x0 − eps, x0 + eps]` (clipped to `clip`) of the first image, the median and every one
-//!   of `repeat` timed runs (after one untimed warm-up call);
+//!   of `repeat` timed runs (after one untimed warm-up call), and the median CPU time of the
+//!   calling thread (`cpu`; equal to the wall time on one thread when the core is not shared);
+//!   with `--single-only` nothing else is run (for profilers);
 //! - `batch_sequential` / `batch_parallel`: the same call for every image one after the other,
 //!   and through [`compute_bounds_batch`] (rayon across images), medians of `repeat` runs;
 //! - `radius`: [`Certifier::worst_case_radius`] of the first image (ℓ∞ ball, not clipped; the
@@ -100,13 +102,22 @@ fn time<R>(f: impl FnOnce() -> R) -> (f64, R) {
     (t.elapsed().as_secs_f64(), r)
 }
 
+/// CPU time of the calling thread in seconds (`/proc/thread-self/schedstat`, first field, ns):
+/// with one thread, unlike wall time, it does not grow when other processes share the cores.
+fn thread_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |ns| ns * 1e-9)
+}
+
 fn vm_hwm_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn run_case(case: &Case, repeat: usize, method: &Method) -> AnyResult<Value> {
+fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> AnyResult<Value> {
     let classes = case.net.output_dim();
     let jobs: Vec<BatchJob<f64>> = case
         .images
@@ -122,10 +133,16 @@ fn run_case(case: &Case, repeat: usize, method: &Method) -> AnyResult<Value> {
     let one = || compute_bounds(&case.net, &first.domain, first.spec.as_ref(), method);
     let warm = one()?;
     let mut single = Vec::with_capacity(repeat);
+    let mut cpu = Vec::with_capacity(repeat);
     for _ in 0..repeat {
+        let c = thread_cpu_seconds();
         let (t, r) = time(one);
+        cpu.push(thread_cpu_seconds() - c);
         r?;
         single.push(t);
+    }
+    if only_single {
+        return Ok(json!({"name": case.name, "single": {"median": median(single), "cpu": median(cpu)}}));
     }
     let (mut unstable, mut neurons) = (0usize, 0usize);
     for (layer, b) in case.net.layers().iter().zip(warm.intermediate_bounds()) {
@@ -164,7 +181,7 @@ fn run_case(case: &Case, repeat: usize, method: &Method) -> AnyResult<Value> {
     Ok(json!({
         "name": case.name,
         "images": case.images.len(),
-        "single": {"median": median(single.clone()), "all": single},
+        "single": {"median": median(single.clone()), "all": single, "cpu": median(cpu)},
         "batch_sequential": median(seq),
         "batch_parallel": median(par),
         "radius": radius,
@@ -191,13 +208,14 @@ fn main() -> AnyResult<()> {
         Some("tight") => Method::crown(),
         Some(other) => return Err(format!("unknown --method {other}").into()),
     };
+    let only_single = args.iter().any(|a| a == "--single-only");
     let cases: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
     for v in cases.as_array().ok_or("CASES.json is not a list")? {
         if only.as_deref().is_some_and(|n| v["name"].as_str() != Some(n)) {
             continue;
         }
         let case = parse_case(v)?;
-        println!("{}", run_case(&case, repeat.max(1), &method)?);
+        println!("{}", run_case(&case, repeat.max(1), &method, only_single)?);
     }
     Ok(())
 }

@@ -47,6 +47,124 @@ pub(crate) fn back_substitute<T: Float>(
     Ok((lambda, offset))
 }
 
+/// Lines of both sides: `(Λ_L, Δ_L)` and `(Λ_U, Δ_U)`, the latter `None` when it is the same as
+/// the lower one (only affine layers were crossed).
+pub(crate) type BothSides<T> = ((DMatrix<T>, DVector<T>), Option<(DMatrix<T>, DVector<T>)>);
+
+/// The state of a two-sided back-substitution: while only affine layers have been crossed the
+/// two sides are the same lines, computed once.
+enum Sides<T: Float> {
+    Shared(DMatrix<T>, DVector<T>),
+    Split {
+        lower: (DMatrix<T>, DVector<T>),
+        upper: (DMatrix<T>, DVector<T>),
+    },
+}
+
+/// [`back_substitute`] for both sides at once, with the same result as two calls:
+///
+/// - through an affine layer ([`Layer::is_linear`]: its backward step is exact, so it does not
+///   depend on the side) while both sides are still equal, the step is taken once;
+/// - through an affine layer after the sides have split, `Λ_L` and `Λ_U` are stacked into one
+///   `2·rows × n` matrix so that the layer makes one product (one larger GEMM) instead of two.
+///
+/// Every entry of the stacked product is computed from the same row of `Λ` and the same column
+/// of the layer's matrix as in the separate products, so the lines are the same.
+pub(crate) fn back_substitute_sides<T: Float>(
+    layers: &[Box<dyn Layer<T>>],
+    upto: usize,
+    start: &Start<'_, T>,
+    bounds: &[Interval<T>],
+    method: &Method,
+) -> Result<BothSides<T>> {
+    let ctx = |j: usize, side: Side| BackwardContext {
+        side,
+        input_bounds: bounds.get(j),
+        policy: &method.relaxation,
+    };
+    let top = upto - 1;
+    let rows = match start {
+        Start::Identity(rows) => rows.len(),
+        Start::Matrix(c) => c.nrows(),
+    };
+    let first = |side: Side| -> Result<Backward<T>> {
+        let step = match start {
+            Start::Identity(r) => layers[top].backward_identity(r, &ctx(top, side))?,
+            Start::Matrix(c) => layers[top].backward(c, &ctx(top, side))?,
+        };
+        check_shape(layers[top].as_ref(), top, &step, rows)?;
+        Ok(step)
+    };
+    let mut state = if layers[top].is_linear() {
+        let s = first(Side::Lower)?;
+        Sides::Shared(s.lambda, s.offset)
+    } else {
+        let (l, u) = (first(Side::Lower)?, first(Side::Upper)?);
+        Sides::Split {
+            lower: (l.lambda, l.offset),
+            upper: (u.lambda, u.offset),
+        }
+    };
+    for j in (0..top).rev() {
+        let layer = layers[j].as_ref();
+        state = match state {
+            Sides::Shared(lambda, offset) if layer.is_linear() => {
+                let step = layer.backward(&lambda, &ctx(j, Side::Lower))?;
+                check_shape(layer, j, &step, rows)?;
+                Sides::Shared(step.lambda, offset + step.offset)
+            }
+            Sides::Shared(lambda, offset) => {
+                let l = layer.backward(&lambda, &ctx(j, Side::Lower))?;
+                check_shape(layer, j, &l, rows)?;
+                let u = layer.backward(&lambda, &ctx(j, Side::Upper))?;
+                check_shape(layer, j, &u, rows)?;
+                Sides::Split {
+                    lower: (l.lambda, &offset + l.offset),
+                    upper: (u.lambda, offset + u.offset),
+                }
+            }
+            Sides::Split { lower, upper } if layer.is_linear() => {
+                let stacked = stack(&lower.0, &upper.0);
+                let step = layer.backward(&stacked, &ctx(j, Side::Lower))?;
+                check_shape(layer, j, &step, 2 * rows)?;
+                let cols = step.lambda.ncols();
+                Sides::Split {
+                    lower: (
+                        step.lambda.rows(0, rows).into_owned(),
+                        lower.1 + step.offset.rows(0, rows),
+                    ),
+                    upper: (
+                        step.lambda.view((rows, 0), (rows, cols)).into_owned(),
+                        upper.1 + step.offset.rows(rows, rows),
+                    ),
+                }
+            }
+            Sides::Split { lower, upper } => {
+                let l = layer.backward(&lower.0, &ctx(j, Side::Lower))?;
+                check_shape(layer, j, &l, rows)?;
+                let u = layer.backward(&upper.0, &ctx(j, Side::Upper))?;
+                check_shape(layer, j, &u, rows)?;
+                Sides::Split {
+                    lower: (l.lambda, lower.1 + l.offset),
+                    upper: (u.lambda, upper.1 + u.offset),
+                }
+            }
+        };
+    }
+    Ok(match state {
+        Sides::Shared(lambda, offset) => ((lambda, offset), None),
+        Sides::Split { lower, upper } => (lower, Some(upper)),
+    })
+}
+
+/// `[a; b]` (rows of `a`, then rows of `b`).
+fn stack<T: Float>(a: &DMatrix<T>, b: &DMatrix<T>) -> DMatrix<T> {
+    let (ra, rb) = (a.nrows(), b.nrows());
+    DMatrix::from_fn(ra + rb, a.ncols(), |i, j| {
+        if i < ra { a[(i, j)] } else { b[(i - ra, j)] }
+    })
+}
+
 /// A backward step must return `Λ'` of `rows × input_dim` and `Δ'` of `rows` (a custom layer
 /// may not).
 fn check_shape<T: Float>(

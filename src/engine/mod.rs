@@ -28,7 +28,7 @@ pub use tighten::{IntermediateTightener, RowBounds};
 use crate::layers::Side;
 use crate::linear_bounds::AffineBound;
 use crate::{Error, Float, InputDomain, Interval, LinearBounds, Network, Result};
-use backsub::{Start, back_substitute};
+use backsub::{Start, back_substitute, back_substitute_sides};
 use nalgebra::{DMatrix, DVector};
 
 /// Computes linear bounds of `C·f(x)` over `domain` (`C` = identity when `spec` is `None`).
@@ -116,13 +116,13 @@ pub fn compute_bounds_tightened<T: Float, N: Network<T> + ?Sized>(
                 Some(c) => Start::Matrix(c),
                 None => Start::Identity((0..net.output_dim()).collect()),
             };
-            let mut sides = Vec::with_capacity(2);
-            for side in [Side::Lower, Side::Upper] {
-                let (a, b) = back_substitute(layers, layers.len(), &start, side, &bounds, method)?;
-                sides.push(AffineBound { a, b });
-            }
-            let upper = sides.pop().expect("two sides");
-            let lower = sides.pop().expect("two sides");
+            let ((al, bl), upper) =
+                back_substitute_sides(layers, layers.len(), &start, &bounds, method)?;
+            let lower = AffineBound { a: al, b: bl };
+            let upper = match upper {
+                Some((a, b)) => AffineBound { a, b },
+                None => lower.clone(),
+            };
             (lower, upper)
         }
         BoundSource::Ibp => ibp_output(net, domain, spec, &bounds, method)?,
@@ -226,10 +226,19 @@ fn refine_rows<T: Float>(
     let mut lo = DVector::from_element(n, T::neg_infinity());
     let mut hi = DVector::from_element(n, T::infinity());
     let start = Start::Identity(rows.to_vec());
-    let (al, bl) = back_substitute(layers, k, &start, Side::Lower, best, method)?;
-    let (au, bu) = back_substitute(layers, k, &start, Side::Upper, best, method)?;
-    let (low, _) = domain.concretize(&al, &bl);
-    let (_, up) = domain.concretize(&au, &bu);
+    let ((al, bl), upper) = back_substitute_sides(layers, k, &start, best, method)?;
+    let (low, up, au, bu) = match upper {
+        Some((au, bu)) => {
+            let (low, _) = domain.concretize(&al, &bl);
+            let (_, up) = domain.concretize(&au, &bu);
+            (low, up, au, bu)
+        }
+        // Only affine layers below: one set of lines, concretised once for both ends.
+        None => {
+            let (low, up) = domain.concretize(&al, &bl);
+            (low, up, al.clone(), bl.clone())
+        }
+    };
     for (r, &j) in rows.iter().enumerate() {
         lo[j] = low[r];
         hi[j] = up[r].max(low[r]);

@@ -111,7 +111,7 @@ impl<T: Float> Layer<T> for Dense<T> {
     }
     fn backward(&self, lambda: &DMatrix<T>, _ctx: &BackwardContext<'_, T>) -> Result<Backward<T>> {
         Ok(Backward {
-            lambda: lambda * &self.weights,
+            lambda: skip_zero_columns_product(lambda, &self.weights),
             offset: lambda * &self.bias,
         })
     }
@@ -125,4 +125,26 @@ impl<T: Float> Layer<T> for Dense<T> {
             offset: DVector::from_iterator(rows.len(), rows.iter().map(|&j| self.bias[j])),
         })
     }
+}
+
+/// `Λ·W`, leaving out the columns of `Λ` that are all zero (and the matching rows of `W`).
+///
+/// After a ReLU, the columns of the neurons that are inactive on the whole domain are zero, so
+/// they contribute nothing to `Λ·W`: `Λ·W = Λ[:, nz]·W[nz, :]` with `nz` the non-zero columns.
+/// The weights are finite (checked by [`Dense::new`]), so a zero column adds exactly `±0` to every
+/// sum it enters. The gathered product is used only when it saves work: the saved multiply-adds
+/// (`zero columns × rows × n`) must outweigh the copy of the kept rows of `W` (`kept × n`).
+fn skip_zero_columns_product<T: Float>(lambda: &DMatrix<T>, weights: &DMatrix<T>) -> DMatrix<T> {
+    let zero = T::zero();
+    let kept: Vec<usize> = (0..lambda.ncols())
+        .filter(|&j| lambda.column(j).iter().any(|v| *v != zero))
+        .collect();
+    let zeros = lambda.ncols() - kept.len();
+    if zeros == 0 || zeros * lambda.nrows() < 4 * kept.len() {
+        return lambda * weights;
+    }
+    if kept.is_empty() {
+        return DMatrix::zeros(lambda.nrows(), weights.ncols());
+    }
+    lambda.select_columns(&kept) * weights.select_rows(&kept)
 }
