@@ -18,6 +18,9 @@
 //!   with `--single-only` nothing else is run (for profilers);
 //! - `batch_sequential` / `batch_parallel`: the same call for every image one after the other,
 //!   and through [`compute_bounds_batch`] (rayon across images), medians of `repeat` runs;
+//! - `probabilistic_step`: CPU-time medians of [`Certifier::certify`] under uniform noise of
+//!   half-width `eps` and of the [`compute_bounds`] call it makes (the unclipped ℓ∞ ball), and
+//!   the relative overhead of the tail bounds and the union bound;
 //! - `radius`: [`Certifier::worst_case_radius`] of the first image (ℓ∞ ball, not clipped; the
 //!   default schedule), its time, number of bound calls and radius;
 //! - `margins`: the margin lower bounds of the first image (to check both tools agree), the
@@ -31,7 +34,8 @@ use nalgebra::DVector;
 use proven::certify::Certifier;
 use proven::engine::{BatchJob, compute_bounds_batch};
 use proven::io::onnx::load_onnx;
-use proven::{InputDomain, Method, Network, Sequential, Specification, compute_bounds};
+use proven::noise::Uniform;
+use proven::{InputDomain, Method, Network, Norm, Sequential, Specification, compute_bounds};
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -130,6 +134,7 @@ fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> A
         })
         .collect::<AnyResult<_>>()?;
     let first = &jobs[0];
+    let spec0 = Specification::margins::<f64>(classes, case.images[0].1)?;
     let one = || compute_bounds(&case.net, &first.domain, first.spec.as_ref(), method);
     let warm = one()?;
     let mut single = Vec::with_capacity(repeat);
@@ -169,9 +174,24 @@ fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> A
         }
         par.push(t);
     }
+    // The probabilistic step: `Certifier::certify` under uniform noise on the ℓ∞ ball of radius
+    // eps makes the same bound call as `compute_bounds` on that ball, then the tail bounds and
+    // the top-1 union bound; the difference of the CPU-time medians is the step's cost.
+    let (x0, label) = &case.images[0];
+    let ball = InputDomain::ball(x0.clone(), case.eps, Norm::LInf)?;
+    let noise = Uniform::new(x0.len(), case.eps)?;
+    let certifier = Certifier::new(&case.net).method(*method);
+    let (mut plain, mut certify) = (Vec::new(), Vec::new());
+    for _ in 0..repeat {
+        let c = thread_cpu_seconds();
+        compute_bounds(&case.net, &ball, Some(&spec0), method)?;
+        plain.push(thread_cpu_seconds() - c);
+        let c = thread_cpu_seconds();
+        certifier.certify(x0, *label, &noise)?;
+        certify.push(thread_cpu_seconds() - c);
+    }
+    let (plain, certify) = (median(plain), median(certify));
     let radius = if case.radius {
-        let (x0, label) = &case.images[0];
-        let certifier = Certifier::new(&case.net).method(*method);
         let (t, r) = time(|| certifier.worst_case_radius(x0, *label));
         let r = r?;
         json!({"seconds": t, "calls": r.evaluations, "certified": r.certified})
@@ -185,6 +205,8 @@ fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> A
         "batch_sequential": median(seq),
         "batch_parallel": median(par),
         "radius": radius,
+        "probabilistic_step": {"bounds_cpu": plain, "certify_cpu": certify,
+            "overhead": certify / plain - 1.0},
         "margins": warm.lower_bounds().iter().copied().collect::<Vec<f64>>(),
         "unstable_fraction": unstable as f64 / neurons.max(1) as f64,
         "rayon_threads": rayon::current_num_threads(),

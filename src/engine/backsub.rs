@@ -159,10 +159,13 @@ pub(crate) fn back_substitute_sides<T: Float>(
 
 /// `[a; b]` (rows of `a`, then rows of `b`).
 fn stack<T: Float>(a: &DMatrix<T>, b: &DMatrix<T>) -> DMatrix<T> {
-    let (ra, rb) = (a.nrows(), b.nrows());
-    DMatrix::from_fn(ra + rb, a.ncols(), |i, j| {
-        if i < ra { a[(i, j)] } else { b[(i - ra, j)] }
-    })
+    // Column-major: column j of the result is column j of `a` followed by column j of `b`.
+    let columns = a.column_iter().zip(b.column_iter());
+    DMatrix::from_iterator(
+        a.nrows() + b.nrows(),
+        a.ncols(),
+        columns.flat_map(|(ca, cb)| ca.iter().chain(cb.iter()).copied().collect::<Vec<_>>()),
+    )
 }
 
 /// A backward step must return `Λ'` of `rows × input_dim` and `Δ'` of `rows` (a custom layer
