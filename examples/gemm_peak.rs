@@ -25,7 +25,9 @@ fn best_seconds(mut f: impl FnMut(), reps: usize) -> f64 {
 }
 
 fn filled(rows: usize, cols: usize, seed: usize) -> DMatrix<f64> {
-    DMatrix::from_fn(rows, cols, |i, j| ((i * 7 + j * 3 + seed) % 11) as f64 - 5.0)
+    DMatrix::from_fn(rows, cols, |i, j| {
+        ((i * 7 + j * 3 + seed) % 11) as f64 - 5.0
+    })
 }
 
 fn report(m: usize, k: usize, n: usize) {

@@ -121,6 +121,61 @@ fn vm_hwm_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Floating-point operations of the back-substitution products of one margin call (`2·m·k·n`
+/// per product), replaying the engine's choices from the final intermediate bounds: the rows
+/// refined per layer (unstable under the IBP reference, or all when more than 90 % are, as
+/// auto_LiRPA's rule), the columns left out after inactive ReLUs, one product while both sides
+/// are equal and a stacked one (twice the rows) after. Concretisation and relaxations are not
+/// counted.
+fn gemm_flops(
+    net: &Sequential<f64>,
+    bounds: &[Option<proven::Interval<f64>>],
+    spec_rows: usize,
+) -> f64 {
+    let layers = net.layers();
+    let active = |j: usize| -> usize {
+        // Columns of Λ that stay non-zero after the activation at layer j.
+        match (&bounds[j], layers[j].is_linear()) {
+            (Some(b), false) => b.upper().iter().filter(|u| **u > 0.0).count(),
+            _ => layers[j].input_dim(),
+        }
+    };
+    let backsub = |upto: usize, rows: usize, start_is_matrix: bool| -> f64 {
+        let top = upto - 1;
+        let mut sides = 1.0;
+        let mut flops = if start_is_matrix {
+            2.0 * (rows * layers[top].output_dim() * layers[top].input_dim()) as f64
+        } else {
+            0.0
+        };
+        for j in (0..top).rev() {
+            if layers[j].is_linear() {
+                let kept = if j + 1 < layers.len() {
+                    active(j + 1)
+                } else {
+                    layers[j].output_dim()
+                };
+                flops += 2.0 * sides * (rows * kept * layers[j].input_dim()) as f64;
+            } else {
+                sides = 2.0;
+            }
+        }
+        flops
+    };
+    let mut total = 0.0;
+    for k in 1..layers.len() {
+        if layers[k].is_linear() || k == 1 {
+            continue;
+        }
+        let reference = layers[k - 1].interval(bounds[k - 1].as_ref().expect("bounds"));
+        let n = layers[k].input_dim();
+        let u = layers[k].unstable_inputs(&reference).map_or(n, |u| u.len());
+        let rows = if u as f64 > 0.9 * n as f64 { n } else { u };
+        total += backsub(k, rows, false);
+    }
+    total + backsub(layers.len(), spec_rows, true)
+}
+
 fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> AnyResult<Value> {
     let classes = case.net.output_dim();
     let jobs: Vec<BatchJob<f64>> = case
@@ -147,7 +202,9 @@ fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> A
         single.push(t);
     }
     if only_single {
-        return Ok(json!({"name": case.name, "single": {"median": median(single), "cpu": median(cpu)}}));
+        return Ok(
+            json!({"name": case.name, "single": {"median": median(single), "cpu": median(cpu)}}),
+        );
     }
     let (mut unstable, mut neurons) = (0usize, 0usize);
     for (layer, b) in case.net.layers().iter().zip(warm.intermediate_bounds()) {
@@ -209,6 +266,7 @@ fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> A
             "overhead": certify / plain - 1.0},
         "margins": warm.lower_bounds().iter().copied().collect::<Vec<f64>>(),
         "unstable_fraction": unstable as f64 / neurons.max(1) as f64,
+        "gemm_flops": gemm_flops(&case.net, warm.intermediate_bounds(), classes - 1),
         "rayon_threads": rayon::current_num_threads(),
         "vm_hwm_kib": vm_hwm_kib(),
     }))
@@ -216,7 +274,9 @@ fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> A
 
 fn main() -> AnyResult<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let path = args.first().ok_or("usage: timing_cases CASES.json [--case NAME] [--repeat N] [--method auto-lirpa|tight]")?;
+    let path = args.first().ok_or(
+        "usage: timing_cases CASES.json [--case NAME] [--repeat N] [--method auto-lirpa|tight]",
+    )?;
     let flag = |name: &str| {
         args.iter()
             .position(|a| a == name)
@@ -233,7 +293,10 @@ fn main() -> AnyResult<()> {
     let only_single = args.iter().any(|a| a == "--single-only");
     let cases: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
     for v in cases.as_array().ok_or("CASES.json is not a list")? {
-        if only.as_deref().is_some_and(|n| v["name"].as_str() != Some(n)) {
+        if only
+            .as_deref()
+            .is_some_and(|n| v["name"].as_str() != Some(n))
+        {
             continue;
         }
         let case = parse_case(v)?;

@@ -20,8 +20,9 @@ against auto_LiRPA's default CROWN, float64 on both sides).
 
 What is timed, per case (first image, or all images for the batch):
 - single: one CROWN call with the margin specification C (rows e_label - e_j) on the box
-  [x0 - eps, x0 + eps] clipped to [0, 1]: wall time, and the CPU time of the calling thread
-  (with --threads 1 it does not grow when other processes share the cores); median of --repeat runs after one warm-up call.
+  [x0 - eps, x0 + eps] clipped to [0, 1]: wall time, and CPU time (proven: of the calling
+  thread; auto_LiRPA: of the process, BLAS threads included), which with --threads 1 does not
+  grow when other processes share the cores; median of --repeat runs after one warm-up call.
 - batch: the same for all images; proven runs them through rayon (compute_bounds_batch),
   auto_LiRPA as one call with batch dimension = number of images.
 - radius: a worst-case radius search on the unclipped l_inf ball of the first image with proven's
@@ -29,7 +30,10 @@ What is timed, per case (first image, or all images for the batch):
   the same schedule as a loop of CROWN calls.
 
 Threads: --threads N sets torch.set_num_threads(N) for auto_LiRPA and RAYON_NUM_THREADS=N,
-MATMUL_NUM_THREADS=N for proven.
+MATMUL_NUM_THREADS=N for proven, and OPENBLAS_NUM_THREADS=N, OMP_NUM_THREADS=N for both. BLAS: Debian's OpenBLAS 0.3.21 does not recognise this machine's
+CPU and falls back to its SSE3 'Prescott' kernels (about 5 GFLOP/s in float64 instead of about 19
+with its AVX-512 'SkylakeX' kernels); by default the auto_LiRPA side runs with
+OPENBLAS_CORETYPE=SkylakeX, the strongest baseline (--openblas-core default to turn that off).
 
 The 784-1024-1024-1024-10 MLP is trained here on ../shared/data/mnist_5k.csv.gz (torch, seed 0,
 3 epochs of Adam, float32) and exported to target/models/mnist_1024x3.onnx (not committed). The
@@ -344,10 +348,10 @@ def auto_lirpa_worker(case, repeat, threads):
     first = call(xs[:1], labels[:1], eps)
     single, cpu = [], []
     for _ in range(repeat):
-        t, c = time.perf_counter(), time.thread_time()
+        t, c = time.perf_counter(), time.process_time()
         call(xs[:1], labels[:1], eps)
         single.append(time.perf_counter() - t)
-        cpu.append(time.thread_time() - c)
+        cpu.append(time.process_time() - c)
     batch = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -394,6 +398,10 @@ def main():
     ap.add_argument("--images", type=int, default=15)
     ap.add_argument("--cases", default="", help="comma-separated case names (default: all)")
     ap.add_argument("--method", default="auto-lirpa", help="proven rules: auto-lirpa or tight")
+    ap.add_argument("--openblas-core", default="SkylakeX",
+                    help="OPENBLAS_CORETYPE for auto_LiRPA's torch (OpenBLAS 0.3.21 takes this "
+                         "machine's CPU for 'Prescott' and runs SSE3 kernels, 4x slower; "
+                         "'default' leaves its own detection)")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--json", help="also write the results to this file")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
@@ -418,9 +426,14 @@ def main():
         subprocess.run(["cargo", "build", "--release", "--example", "timing_cases"],
                        cwd=ROOT, check=True)
     binary = os.path.join(TARGET, "release", "examples", "timing_cases")
-    env = dict(os.environ, RAYON_NUM_THREADS=str(args.threads),
-               MATMUL_NUM_THREADS=str(args.threads))
-    print(f"# threads={args.threads} repeat={args.repeat} load: {os.getloadavg()}")
+    n = str(args.threads)
+    env = dict(os.environ, RAYON_NUM_THREADS=n, MATMUL_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n,
+               OMP_NUM_THREADS=n)
+    theirs_env = dict(env)
+    if args.openblas_core != "default":
+        theirs_env["OPENBLAS_CORETYPE"] = args.openblas_core
+    print(f"# threads={args.threads} repeat={args.repeat} OPENBLAS_CORETYPE={args.openblas_core} "
+          f"load: {os.getloadavg()}", flush=True)
     results = []
     for case in cases:
         ours = subprocess.run([binary, cases_file, "--case", case["name"], "--repeat",
@@ -430,12 +443,13 @@ def main():
         theirs = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker",
                                  case["name"], "--cases-file", cases_file, "--repeat",
                                  str(args.repeat), "--threads", str(args.threads)],
-                                env=env, check=True, capture_output=True, text=True)
+                                env=theirs_env, check=True, capture_output=True, text=True)
         theirs = last_json(theirs.stdout)
         diff = max(abs(a - b) for a, b in zip(ours["margins"], theirs["margins"]))
         row = {
             "case": case["name"],
             "unstable_fraction": ours["unstable_fraction"],
+            "gemm_flops": ours["gemm_flops"],
             "single_proven": ours["single"]["median"],
             "single_auto_lirpa": theirs["single"]["median"],
             "single_ratio": theirs["single"]["median"] / ours["single"]["median"],
@@ -456,11 +470,14 @@ def main():
             "max_margin_difference": diff,
             "vm_hwm_mib_proven": (ours["vm_hwm_kib"] or 0) / 1024,
             "vm_hwm_mib_auto_lirpa": (theirs["vm_hwm_kib"] or 0) / 1024,
+            "probabilistic_step_overhead": ours["probabilistic_step"]["overhead"],
+            "load": os.getloadavg(),
         }
         results.append(row)
         print(json.dumps(row), flush=True)
     print()
-    print(f"threads={args.threads}, load {os.getloadavg()}; ratio = auto_LiRPA time / proven time")
+    print(f"threads={args.threads}, OPENBLAS_CORETYPE={args.openblas_core}, load "
+          f"{os.getloadavg()}; ratio = auto_LiRPA time / proven time")
     print("| case | unstable | single proven | single auto_LiRPA | ratio | CPU-time ratio | "
           "batch proven | batch auto_LiRPA | ratio | radius proven (calls) | "
           "radius auto_LiRPA (calls) | ratio | margin diff | VmHWM proven / auto_LiRPA |")
