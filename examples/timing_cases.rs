@@ -164,7 +164,8 @@ fn gemm_flops(
     };
     let mut total = 0.0;
     for k in 1..layers.len() {
-        if layers[k].is_linear() || k == 1 {
+        // Behind an affine prefix the rows are read off the weights: no product.
+        if layers[k].is_linear() || layers[..k].iter().all(|l| l.is_linear()) {
             continue;
         }
         let reference = layers[k - 1].interval(bounds[k - 1].as_ref().expect("bounds"));
