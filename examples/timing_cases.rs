@@ -125,7 +125,7 @@ fn vm_hwm_kib() -> Option<u64> {
 /// per product), replaying the engine's choices from the final intermediate bounds: the rows
 /// refined per layer (unstable under the IBP reference, or all when more than 90 % are, as
 /// auto_LiRPA's rule), the columns left out after inactive ReLUs, one product while both sides
-/// are equal and a stacked one (twice the rows) after. Concretisation and relaxations are not
+/// are equal and one per side after. Concretisation and relaxations are not
 /// counted.
 fn gemm_flops(
     net: &Sequential<f64>,
