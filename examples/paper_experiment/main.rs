@@ -18,6 +18,7 @@
 //! them) are listed in the section as "not run" with the reader's error. Exits with a message
 //! (status 0) when `../shared` is missing.
 
+mod cache;
 mod inputs;
 mod plot;
 mod report;
@@ -81,6 +82,10 @@ struct Args {
     /// Print only; do not touch docs/.
     #[arg(long)]
     no_write: bool,
+    /// Load a network's results from target/paper-experiment/<network>.json instead of
+    /// recomputing them when they were saved with the same settings (every run saves them).
+    #[arg(long)]
+    reuse: bool,
 }
 
 /// The command line that reproduces this run.
@@ -153,6 +158,32 @@ fn main() -> AnyResult<()> {
         if count == 0 {
             continue;
         }
+        let net_methods = if spec.conv { &cnn_methods } else { &methods };
+        let settings = serde_json::json!({
+            "images": count,
+            "methods": net_methods.iter().map(|m| m.name).collect::<Vec<_>>(),
+            "noises": noises.iter().map(|n| n.key()).collect::<Vec<_>>(),
+            "confidences": args.confidences,
+            "steps": params.steps,
+            "split": params.split,
+            "truncation": params.truncation_share,
+            "prob": params.prob,
+        });
+        if args.reuse
+            && let Some(saved) = cache::load(&root, spec.name, &settings)?
+        {
+            eprintln!(
+                "{}: reusing {}",
+                spec.name,
+                cache::path(&root, spec.name).display()
+            );
+            loaded_notes.push(format!(
+                "{} (computed at {}, reused)",
+                saved.note, saved.provenance
+            ));
+            records.extend(saved.records);
+            continue;
+        }
         let loaded = match inputs::load(&models, spec, count) {
             Ok(l) => l,
             Err(e) => {
@@ -161,7 +192,7 @@ fn main() -> AnyResult<()> {
                 continue;
             }
         };
-        loaded_notes.push(format!(
+        let note = format!(
             "{}: {} image(s) ({}){}",
             spec.name,
             loaded.images.len(),
@@ -176,8 +207,9 @@ fn main() -> AnyResult<()> {
             } else {
                 String::new()
             }
-        ));
-        let net_methods = if spec.conv { &cnn_methods } else { &methods };
+        );
+        let provenance = cache::provenance(&root);
+        let mut net_records = Vec::new();
         for im in &loaded.images {
             for method in net_methods {
                 run_image(
@@ -189,10 +221,22 @@ fn main() -> AnyResult<()> {
                     &args.confidences,
                     &params,
                     &started,
-                    &mut records,
+                    &mut net_records,
                 )?;
             }
         }
+        loaded_notes.push(format!("{note} (computed at {provenance})"));
+        cache::save(
+            &root,
+            spec.name,
+            &cache::Saved {
+                settings,
+                provenance,
+                note,
+                records: net_records.clone(),
+            },
+        )?;
+        records.extend(net_records);
     }
     let total = started.elapsed().as_secs_f64();
     let uptime = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();

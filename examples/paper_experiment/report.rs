@@ -32,6 +32,9 @@ pub fn reference_confidence(confidences: &[f64]) -> f64 {
         .unwrap_or_else(|| confidences.iter().copied().fold(0.0, f64::max))
 }
 
+/// A per-record statistic.
+type Stat = dyn Fn(&Record) -> f64;
+
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.retain(|x| !x.is_nan());
     if v.is_empty() {
@@ -258,7 +261,7 @@ fn ratio_tables(md: &mut String, ctx: &Context) -> AnyResult<()> {
         )?;
         for (net, method) in groups(ctx.records) {
             let training = training_of(ctx.records, net).name();
-            let rows: [(&str, &dyn Fn(&Record) -> f64); 2] = [
+            let rows: [(&str, &Stat); 2] = [
                 ("plain PROVEN", &plain_ratio),
                 ("prob. intermediate", &prob_ratio),
             ];

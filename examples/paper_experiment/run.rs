@@ -33,6 +33,15 @@ impl NoiseKind {
         })
     }
 
+    /// The command-line name.
+    pub fn key(self) -> &'static str {
+        match self {
+            NoiseKind::Uniform => "uniform",
+            NoiseKind::Bernoulli => "bernoulli",
+            NoiseKind::Gaussian => "gaussian",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             NoiseKind::Uniform => "uniform",
