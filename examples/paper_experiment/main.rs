@@ -90,7 +90,10 @@ struct Args {
 
 /// The command line that reproduces this run.
 fn command_line() -> String {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--reuse" && a != "--no-write")
+        .collect();
     let mut cmd = "cargo run --release --example paper_experiment".to_string();
     if !args.is_empty() {
         cmd.push_str(" -- ");
@@ -143,6 +146,8 @@ fn main() -> AnyResult<()> {
     }
 
     let started = Instant::now();
+    // The commit the binary was (normally) just built from; recorded with each network.
+    let provenance = cache::provenance(&root);
     let mut records: Vec<Record> = Vec::new();
     let mut not_run: Vec<(String, String)> = Vec::new();
     let mut loaded_notes: Vec<String> = Vec::new();
@@ -208,7 +213,7 @@ fn main() -> AnyResult<()> {
                 String::new()
             }
         );
-        let provenance = cache::provenance(&root);
+        let net_started = Instant::now();
         let mut net_records = Vec::new();
         for im in &loaded.images {
             for method in net_methods {
@@ -225,6 +230,10 @@ fn main() -> AnyResult<()> {
                 )?;
             }
         }
+        let provenance = format!(
+            "{provenance}, in {:.0} s",
+            net_started.elapsed().as_secs_f64()
+        );
         loaded_notes.push(format!("{note} (computed at {provenance})"));
         cache::save(
             &root,
@@ -248,7 +257,6 @@ fn main() -> AnyResult<()> {
         confidences: &args.confidences,
         params: &params,
         command: command_line(),
-        total_seconds: total,
         load: uptime
             .split_whitespace()
             .take(3)

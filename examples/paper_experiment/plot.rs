@@ -77,6 +77,16 @@ fn lines(records: &[Record], net: &str, method: &str, confidences: &[f64]) -> Ve
     out
 }
 
+/// `1 − 10^−nines` as a percentage: 1 → "90 %", 4 → "99.99 %".
+fn confidence_label(nines: i32) -> String {
+    let digits = "9".repeat(nines.max(1) as usize);
+    if nines <= 2 {
+        format!("{digits:0<2} %")
+    } else {
+        format!("{}.{} %", &digits[..2], &digits[2..])
+    }
+}
+
 /// Writes the plot (CROWN panels; Fast-Lin where a network has no CROWN run).
 pub fn radius_vs_confidence(records: &[Record], confidences: &[f64], path: &Path) -> AnyResult<()> {
     let mut panels: Vec<(&str, &str)> = Vec::new();
@@ -109,23 +119,29 @@ pub fn radius_vs_confidence(records: &[Record], confidences: &[f64], path: &Path
         if ys.is_empty() {
             continue;
         }
-        let y_lo = ys.iter().copied().fold(f64::INFINITY, f64::min) / 1.3;
-        let y_hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max) * 1.3;
+        // Linear from 0, so heights compare as ratios; head room for the legend.
+        let y_hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max) * 1.75;
         let mut chart = ChartBuilder::on(area)
             .caption(format!("{net} ({method})"), ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
-            .build_cartesian_2d(x_lo..x_hi, (y_lo..y_hi).log_scale())?;
+            .build_cartesian_2d(x_lo..x_hi, 0.0..y_hi)?;
         chart
             .configure_mesh()
-            .x_desc("confidence 1 − δ (axis: −log10 δ)")
+            .x_desc("confidence 1 − δ (log scale in δ)")
             .y_desc("median certified radius")
+            .x_labels(xs.len() + 1)
             .x_label_formatter(&|v| {
-                let d = 10f64.powf(-v);
-                format!("{}", 1.0 - d)
+                if (v - v.round()).abs() < 1e-9 && *v >= 1.0 {
+                    confidence_label(v.round() as i32)
+                } else {
+                    String::new()
+                }
             })
+            .y_labels(8)
             .y_label_formatter(&|v| format!("{v:.3}"))
+            .light_line_style(WHITE)
             .draw()?;
         for l in ls {
             let style = ShapeStyle {
@@ -140,7 +156,7 @@ pub fn radius_vs_confidence(records: &[Record], confidences: &[f64], path: &Path
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()?;

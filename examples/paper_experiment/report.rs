@@ -18,7 +18,6 @@ pub struct Context<'a> {
     pub confidences: &'a [f64],
     pub params: &'a SearchParams,
     pub command: String,
-    pub total_seconds: f64,
     pub load: String,
 }
 
@@ -151,12 +150,14 @@ pub fn markdown(ctx: &Context) -> AnyResult<String> {
     )?;
     writeln!(
         md,
-        "Produced by `{}` (files `examples/paper_experiment/`); the invocation took {:.0} s on \
-         the shared 2-core machine (load average at the end: {}; other jobs were running, so \
-         times are rough). The commit each network was computed at is listed below. This \
-         section and `docs/radius_vs_confidence.svg` are rewritten by each run; the rest of \
-         this file is not.\n",
-        ctx.command, ctx.total_seconds, ctx.load
+        "Produced by `{}` (files `examples/paper_experiment/`), on the shared 2-core machine \
+         with other jobs running (load average {} at the end), so times are rough. Each \
+         network's results are saved under `target/paper-experiment/`; the list below gives the \
+         commit and time each was computed at (`--reuse` assembles this section from saved \
+         results computed with the same settings). This section and \
+         `docs/radius_vs_confidence.svg` are rewritten by each run; the rest of this file is \
+         not.\n",
+        ctx.command, ctx.load
     )?;
     writeln!(md, "Setup:\n")?;
     writeln!(
@@ -223,7 +224,7 @@ pub fn markdown(ctx: &Context) -> AnyResult<String> {
     writeln!(
         md,
         "![Certified radius against confidence](radius_vs_confidence.svg)\n\n\
-         *Median certified radius against confidence (x axis: −log10 δ) for CROWN: worst case \
+         *Median certified radius against confidence (x axis logarithmic in δ) for CROWN: worst case \
          (flat), plain PROVEN and probabilistic intermediate bounds under uniform and Bernoulli \
          noise (ε, same axis as the worst case); Gaussian σ is left out of the plot (a different \
          quantity, see the tables).*\n"
@@ -656,8 +657,7 @@ fn comparison(md: &mut String, ctx: &Context, refc: f64) -> AnyResult<()> {
     writeln!(
         md,
         "4. **Tighter bound method.** CROWN over Fast-Lin, median per network at {}: worst case \
-         {}, plain PROVEN {}, probabilistic intermediate {} (paper: up to 1.3×). CROWN's \
-         adaptive lower slope matters most where many neurons are unstable, i.e. at larger ε.",
+         {}, plain PROVEN {}, probabilistic intermediate {} (paper: up to 1.3×).",
         pct(refc),
         range_text(method_gain(&|r| r.worst_case.radius), 3),
         range_text(method_gain(&|r| r.plain.radius), 3),
