@@ -31,8 +31,10 @@ impl Training {
 pub struct NetSpec {
     /// Short name used in tables.
     pub name: &'static str,
-    /// ONNX path relative to `../shared/models`.
+    /// ONNX path relative to `../shared/models`, or to the repository for `local` networks.
     pub onnx: &'static str,
+    /// Trained by `scripts/train_mnist_paper.py` into `target/paper-models/` (not committed).
+    pub local: bool,
     pub training: Training,
     /// Where the inputs come from.
     pub source: InputSource,
@@ -51,10 +53,11 @@ pub enum InputSource {
 }
 
 /// The networks of the experiment, standard first.
-pub const NETS: [NetSpec; 7] = [
+pub const NETS: [NetSpec; 9] = [
     NetSpec {
         name: "mnist-net_256x2",
         onnx: "mnistfc/mnist-net_256x2.onnx",
+        local: false,
         training: Training::Standard,
         source: InputSource::ImagesJson("mnistfc/images.json"),
         conv: false,
@@ -62,13 +65,31 @@ pub const NETS: [NetSpec; 7] = [
     NetSpec {
         name: "mnist-net_256x4",
         onnx: "mnistfc/mnist-net_256x4.onnx",
+        local: false,
         training: Training::Standard,
+        source: InputSource::ImagesJson("mnistfc/images.json"),
+        conv: false,
+    },
+    NetSpec {
+        name: "mlp3x256_standard",
+        onnx: "target/paper-models/mlp3x256_standard.onnx",
+        local: true,
+        training: Training::Standard,
+        source: InputSource::ImagesJson("mnistfc/images.json"),
+        conv: false,
+    },
+    NetSpec {
+        name: "mlp3x256_pgd",
+        onnx: "target/paper-models/mlp3x256_pgd.onnx",
+        local: true,
+        training: Training::Robust,
         source: InputSource::ImagesJson("mnistfc/images.json"),
         conv: false,
     },
     NetSpec {
         name: "Convnet_avgpool",
         onnx: "verivital/Convnet_avgpool.onnx",
+        local: false,
         training: Training::Standard,
         source: InputSource::Instances {
             csv: "verivital/verivital_instances.csv",
@@ -79,6 +100,7 @@ pub const NETS: [NetSpec; 7] = [
     NetSpec {
         name: "Convnet_maxpool",
         onnx: "verivital/Convnet_maxpool.onnx",
+        local: false,
         training: Training::Standard,
         source: InputSource::Instances {
             csv: "verivital/verivital_instances.csv",
@@ -89,6 +111,7 @@ pub const NETS: [NetSpec; 7] = [
     NetSpec {
         name: "cifar_base_kw",
         onnx: "oval21/nets/cifar_base_kw.onnx",
+        local: false,
         training: Training::Robust,
         source: InputSource::Instances {
             csv: "oval21/oval21_instances.csv",
@@ -99,6 +122,7 @@ pub const NETS: [NetSpec; 7] = [
     NetSpec {
         name: "cifar_wide_kw",
         onnx: "oval21/nets/cifar_wide_kw.onnx",
+        local: false,
         training: Training::Robust,
         source: InputSource::Instances {
             csv: "oval21/oval21_instances.csv",
@@ -109,6 +133,7 @@ pub const NETS: [NetSpec; 7] = [
     NetSpec {
         name: "cifar_deep_kw",
         onnx: "oval21/nets/cifar_deep_kw.onnx",
+        local: false,
         training: Training::Robust,
         source: InputSource::Instances {
             csv: "oval21/oval21_instances.csv",
@@ -135,8 +160,21 @@ pub struct Loaded {
 }
 
 /// Loads `spec` and its first `count` correctly classified inputs (an error names the file).
-pub fn load(models: &Path, spec: &NetSpec, count: usize) -> AnyResult<Loaded> {
-    let network = load_onnx::<f64>(models.join(spec.onnx))?.network;
+pub fn load(root: &Path, models: &Path, spec: &NetSpec, count: usize) -> AnyResult<Loaded> {
+    let path = if spec.local {
+        root.join(spec.onnx)
+    } else {
+        models.join(spec.onnx)
+    };
+    if spec.local && !path.exists() {
+        return Err(format!(
+            "{} not found: train it with `/usr/bin/python3 scripts/train_mnist_paper.py --width 256 \
+             --depth 3 --epochs 10 --pgd-steps 4 --pgd-step 0.03` (not committed)",
+            spec.onnx
+        )
+        .into());
+    }
+    let network = load_onnx::<f64>(path)?.network;
     let candidates = match &spec.source {
         InputSource::ImagesJson(file) => read_images_json(&models.join(file))?,
         InputSource::Instances { csv, clip01 } => {
@@ -252,4 +290,27 @@ fn unclip(lo: &DVector<f64>, hi: &DVector<f64>) -> DVector<f64> {
             x.clamp(0.0, 1.0)
         }),
     )
+}
+
+/// For a network trained by `scripts/train_mnist_paper.py`: its architecture, training and test
+/// accuracy, from the JSON file written next to the ONNX file.
+pub fn describe_local(root: &Path, spec: &NetSpec) -> Option<String> {
+    if !spec.local {
+        return None;
+    }
+    let path = root.join(spec.onnx).with_extension("json");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    let mut s = format!(
+        "{}, {}, {} epochs, seed {}: test accuracy {:.3} on {} held-out images of mnist_5k",
+        v["architecture"].as_str()?,
+        v["training"].as_str()?,
+        v["epochs"].as_u64()?,
+        v["seed"].as_u64()?,
+        v["test_accuracy"].as_f64()?,
+        v["test_images"].as_u64()?,
+    );
+    if let Some(a) = v["pgd20_test_accuracy"].as_f64() {
+        s.push_str(&format!(", PGD-20 accuracy {a:.3}"));
+    }
+    Some(s)
 }

@@ -189,7 +189,7 @@ fn main() -> AnyResult<()> {
             records.extend(saved.records);
             continue;
         }
-        let loaded = match inputs::load(&models, spec, count) {
+        let loaded = match inputs::load(&root, &models, spec, count) {
             Ok(l) => l,
             Err(e) => {
                 eprintln!("{}: not run: {e}", spec.name);
@@ -198,8 +198,9 @@ fn main() -> AnyResult<()> {
             }
         };
         let note = format!(
-            "{}: {} image(s) ({}){}",
+            "{}{}: {} image(s) ({}){}",
             spec.name,
+            inputs::describe_local(&root, spec).map_or(String::new(), |d| format!(" ({d})")),
             loaded.images.len(),
             loaded
                 .images
