@@ -67,6 +67,12 @@ struct Args {
         default_value = "0.9,0.99,0.999,0.9999,0.99999"
     )]
     confidences: Vec<f64>,
+    /// Noise laws for convolutional networks (each CNN search is ~50× an MLP one here).
+    #[arg(long, value_delimiter = ',', default_value = "uniform")]
+    cnn_noises: Vec<String>,
+    /// Confidence levels for convolutional networks.
+    #[arg(long, value_delimiter = ',', default_value = "0.99,0.9999")]
+    cnn_confidences: Vec<f64>,
     /// Log-space bisection steps of every radius search (resolution 2^(2^-steps) − 1 relative).
     #[arg(long, default_value_t = 10)]
     steps: usize,
@@ -128,7 +134,12 @@ fn main() -> AnyResult<()> {
         .iter()
         .map(|s| MethodSpec::parse(s))
         .collect::<AnyResult<Vec<_>>>()?;
-    for &c in &args.confidences {
+    let cnn_noises = args
+        .cnn_noises
+        .iter()
+        .map(|s| NoiseKind::parse(s))
+        .collect::<AnyResult<Vec<_>>>()?;
+    for &c in args.confidences.iter().chain(&args.cnn_confidences) {
         if !(c > 0.0 && c < 1.0) {
             return Err(format!("confidence {c} is not in (0, 1)").into());
         }
@@ -163,12 +174,16 @@ fn main() -> AnyResult<()> {
         if count == 0 {
             continue;
         }
-        let net_methods = if spec.conv { &cnn_methods } else { &methods };
+        let (net_methods, net_noises, net_confidences) = if spec.conv {
+            (&cnn_methods, &cnn_noises, &args.cnn_confidences)
+        } else {
+            (&methods, &noises, &args.confidences)
+        };
         let settings = serde_json::json!({
             "images": count,
             "methods": net_methods.iter().map(|m| m.name).collect::<Vec<_>>(),
-            "noises": noises.iter().map(|n| n.key()).collect::<Vec<_>>(),
-            "confidences": args.confidences,
+            "noises": net_noises.iter().map(|n| n.key()).collect::<Vec<_>>(),
+            "confidences": net_confidences,
             "steps": params.steps,
             "split": params.split,
             "truncation": params.truncation_share,
@@ -223,8 +238,8 @@ fn main() -> AnyResult<()> {
                     &loaded.network,
                     method,
                     im,
-                    &noises,
-                    &args.confidences,
+                    net_noises,
+                    net_confidences,
                     &params,
                     &started,
                     &mut net_records,
@@ -250,12 +265,46 @@ fn main() -> AnyResult<()> {
     }
     let total = started.elapsed().as_secs_f64();
     let uptime = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    // Tables and plot over the union of the settings (cells not run show "—").
+    let mut all_noises = noises.clone();
+    for n in &cnn_noises {
+        if !all_noises.contains(n) {
+            all_noises.push(*n);
+        }
+    }
+    let mut all_confidences: Vec<f64> = args
+        .confidences
+        .iter()
+        .chain(&args.cnn_confidences)
+        .copied()
+        .collect();
+    all_confidences.sort_by(f64::total_cmp);
+    all_confidences.dedup();
+    let cnn_settings = format!(
+        "convolutional networks: {} under {} noise at {}",
+        cnn_methods
+            .iter()
+            .map(|m| m.name)
+            .collect::<Vec<_>>()
+            .join(", "),
+        cnn_noises
+            .iter()
+            .map(|n| n.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        args.cnn_confidences
+            .iter()
+            .map(|c| report::pct(*c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let md = report::markdown(&report::Context {
         records: &records,
         not_run: &not_run,
         loaded: &loaded_notes,
-        noises: &noises,
-        confidences: &args.confidences,
+        noises: &all_noises,
+        confidences: &all_confidences,
+        cnn_settings,
         params: &params,
         command: command_line(),
         load: uptime
@@ -267,7 +316,7 @@ fn main() -> AnyResult<()> {
     println!("{md}");
     if !args.no_write {
         let svg = root.join("docs/radius_vs_confidence.svg");
-        plot::radius_vs_confidence(&records, &args.confidences, &svg)?;
+        plot::radius_vs_confidence(&records, &all_confidences, &svg)?;
         eprintln!("wrote {}", svg.display());
         let path = root.join("docs/results.md");
         let old = std::fs::read_to_string(&path).unwrap_or_default();
