@@ -1,27 +1,4 @@
-//! 2-D convolution `y = W ⋆ x + b` on one NCHW image (stride, asymmetric zero padding,
-//! dilation, bias), kept as a kernel: the dense matrix is never formed by the bound engine.
-//!
-//! With `F = C_in·k_h·k_w` kernel taps, `P = H_out·W_out` output pixels and `tap(p, f)` the input
-//! pixel tap `f` of output pixel `p` reads (none in the padding):
-//!
-//! ```text
-//! forward:   y[co, p] = Σ_f K[co, f]·x[tap(p, f)] + b[co]              (im2col + one GEMM)
-//! IBP:       y ∈ (K ⋆ c + b) ± (|K| ⋆ r)          (c, r: midpoint and half-width of the box)
-//! backward:  G[(r, p), f] = Σ_co Λ[r, (co, p)]·K[co, f]                 (one GEMM)
-//!            Λ'[r, tap(p, f)] += G[(r, p), f]                           (col2im scatter-add)
-//!            Δ'[r] = Σ_{co, p} Λ[r, (co, p)]·b[co]                      (exact)
-//! ```
-//!
-//! The backward pass is the transposed convolution of the rows of `Λ` (each row read as a
-//! `C_out × H_out × W_out` tensor). Because `Λ` is stored column-major with flat NCHW columns,
-//! `Λ` *is* the `(rows·P) × C_out` matrix of the GEMM without any copy. Work is done in chunks of
-//! output pixels so that the temporary `G` stays small (about [`CHUNK_ELEMENTS`] numbers).
-//!
-//! # References
-//! Boopathy et al., *CNN-Cert: An Efficient Framework for Certifying Robustness of Convolutional
-//! Neural Networks*, AAAI 2019, §3 (bounds of a convolution kept as a convolution);
-//! Xu et al., *auto_LiRPA*, NeurIPS 2020 (`BoundConv.bound_backward` via `conv_transpose2d`);
-//! ONNX operator `Conv` (shapes and padding order).
+//! 2-D convolution on one NCHW image, kept as a kernel ([`Conv2d`]).
 
 use super::window::Axis;
 use super::{Backward, BackwardContext, Dense, Layer, Shape3};
@@ -122,7 +99,30 @@ impl Conv2dGeometry {
     }
 }
 
-/// A 2-D convolution layer on flat NCHW vectors. See the [module docs](self).
+/// 2-D convolution `y = W ⋆ x + b` on one NCHW image (stride, asymmetric zero padding,
+/// dilation, bias), kept as a kernel: the dense matrix is never formed by the bound engine.
+///
+/// With `F = C_in·k_h·k_w` kernel taps, `P = H_out·W_out` output pixels and `tap(p, f)` the input
+/// pixel tap `f` of output pixel `p` reads (none in the padding):
+///
+/// ```text
+/// forward:   y[co, p] = Σ_f K[co, f]·x[tap(p, f)] + b[co]              (im2col + one GEMM)
+/// IBP:       y ∈ (K ⋆ c + b) ± (|K| ⋆ r)          (c, r: midpoint and half-width of the box)
+/// backward:  G[(r, p), f] = Σ_co Λ[r, (co, p)]·K[co, f]                 (one GEMM)
+///            Λ'[r, tap(p, f)] += G[(r, p), f]                           (col2im scatter-add)
+///            Δ'[r] = Σ_{co, p} Λ[r, (co, p)]·b[co]                      (exact)
+/// ```
+///
+/// The backward pass is the transposed convolution of the rows of `Λ` (each row read as a
+/// `C_out × H_out × W_out` tensor). Because `Λ` is stored column-major with flat NCHW columns,
+/// `Λ` *is* the `(rows·P) × C_out` matrix of the GEMM without any copy. Work is done in chunks of
+/// output pixels so that the temporary `G` stays small (about [`CHUNK_ELEMENTS`] numbers).
+///
+/// # References
+/// Boopathy et al., *CNN-Cert: An Efficient Framework for Certifying Robustness of Convolutional
+/// Neural Networks*, AAAI 2019, §3 (bounds of a convolution kept as a convolution);
+/// Xu et al., *auto_LiRPA*, NeurIPS 2020 (`BoundConv.bound_backward` via `conv_transpose2d`);
+/// ONNX operator `Conv` (shapes and padding order).
 ///
 /// # Examples
 /// ```

@@ -1,44 +1,44 @@
 //! 2-D max pooling on one NCHW image, with the linear relaxation of auto_LiRPA.
-//!
-//! For one window with inputs `x_i ∈ [l_i, u_i]` (padding is ignored, as ONNX pads max pooling
-//! with −∞) and output `y = max_i x_i`, let `i* = argmax_i l_i` (first on ties) and
-//! `U = max_i u_i`:
-//!
-//! ```text
-//! lower line:   y ≥ x_{i*}
-//! upper line:   y ≤ x_{i*}            if l_{i*} ≥ u_j for every j ≠ i*   ("decided" window: y = x_{i*})
-//!               y ≤ U                 otherwise (slope 0)
-//! IBP:          y ∈ [max_i l_i, max_i u_i]
-//! ```
-//!
-//! **Soundness.** `y = max_i x_i ≥ x_{i*}` for every `x`. In a decided window every `x_j`,
-//! `j ≠ i*`, satisfies `x_j ≤ u_j ≤ l_{i*} ≤ x_{i*}`, so `y = x_{i*}` (both lines are exact).
-//! Otherwise `y = max_i x_i ≤ max_i u_i = U`. The backward pass applies the usual sign split to
-//! these two lines per output (lower side: `Λ⁺` takes the lower line and `Λ⁻` the upper; upper
-//! side the reverse), which is sound because each line holds on the whole input box.
-//!
-//! **Why this relaxation.** It is the rule auto_LiRPA uses without α-optimisation
-//! (`BoundMaxPool.bound_backward`), so CROWN bounds on max-pool networks can be compared with
-//! its reference bounds, and it needs no division by `u − l` (no loss of precision when a
-//! window is nearly decided). CNN-Cert's plane (`pool_linear_bounds`: weights
-//! `w_i = (u_i − γ)/(u_i − l_i)` over the candidates, see `../shared/notes/bound-propagation.md`
-//! §3) gives a tighter upper line on undecided windows but differs from auto_LiRPA; it is not
-//! implemented here. The remaining gap to a tool that optimises the lower weights (α-CROWN) is
-//! expected and reported by the conformance tests.
-//!
-//! [`Layer::unstable_inputs`] reports the inputs of undecided windows only: on a decided window
-//! both lines stay the same on every sub-box, so refining those inputs cannot help.
-//!
-//! # References
-//! Xu et al., *auto_LiRPA*, NeurIPS 2020 (`pooling.BoundMaxPool`); Boopathy et al., *CNN-Cert*,
-//! AAAI 2019, §3.3 (max pooling bounds).
 
 use super::pool2d::Windows;
 use super::{Backward, BackwardContext, Layer, Pool2dGeometry, Shape3, Side};
 use crate::{Error, Float, Interval, Result};
 use nalgebra::{DMatrix, DVector};
 
-/// Max pooling. See the [module docs](self).
+/// 2-D max pooling on one NCHW image, with the linear relaxation of auto_LiRPA.
+///
+/// For one window with inputs `x_i ∈ [l_i, u_i]` (padding is ignored, as ONNX pads max pooling
+/// with −∞) and output `y = max_i x_i`, let `i* = argmax_i l_i` (first on ties) and
+/// `U = max_i u_i`:
+///
+/// ```text
+/// lower line:   y ≥ x_{i*}
+/// upper line:   y ≤ x_{i*}            if l_{i*} ≥ u_j for every j ≠ i*   ("decided" window: y = x_{i*})
+///               y ≤ U                 otherwise (slope 0)
+/// IBP:          y ∈ [max_i l_i, max_i u_i]
+/// ```
+///
+/// **Soundness.** `y = max_i x_i ≥ x_{i*}` for every `x`. In a decided window every `x_j`,
+/// `j ≠ i*`, satisfies `x_j ≤ u_j ≤ l_{i*} ≤ x_{i*}`, so `y = x_{i*}` (both lines are exact).
+/// Otherwise `y = max_i x_i ≤ max_i u_i = U`. The backward pass applies the usual sign split to
+/// these two lines per output (lower side: `Λ⁺` takes the lower line and `Λ⁻` the upper; upper
+/// side the reverse), which is sound because each line holds on the whole input box.
+///
+/// **Why this relaxation.** It is the rule auto_LiRPA uses without α-optimisation
+/// (`BoundMaxPool.bound_backward`), so CROWN bounds on max-pool networks can be compared with
+/// its reference bounds, and it needs no division by `u − l` (no loss of precision when a
+/// window is nearly decided). CNN-Cert's plane (`pool_linear_bounds`: weights
+/// `w_i = (u_i − γ)/(u_i − l_i)` over the candidates, see `../shared/notes/bound-propagation.md`
+/// §3) gives a tighter upper line on undecided windows but differs from auto_LiRPA; it is not
+/// implemented here. The remaining gap to a tool that optimises the lower weights (α-CROWN) is
+/// expected and reported by the conformance tests.
+///
+/// [`Layer::unstable_inputs`] reports the inputs of undecided windows only: on a decided window
+/// both lines stay the same on every sub-box, so refining those inputs cannot help.
+///
+/// # References
+/// Xu et al., *auto_LiRPA*, NeurIPS 2020 (`pooling.BoundMaxPool`); Boopathy et al., *CNN-Cert*,
+/// AAAI 2019, §3.3 (max pooling bounds).
 ///
 /// # Examples
 /// ```

@@ -1,26 +1,26 @@
-//! [`OnSlice`]: applies an inner layer to one contiguous slice of the input and passes the other
-//! coordinates through unchanged. With [`super::Rewire`] it lets a DAG network run as a sequence
-//! of layers over the concatenation `[v_1, …, v_k]` of its live values
-//! ([`crate::network::GraphBuilder`]).
-//!
-//! For input `x = (a, s, c)` with the slice `s` at `offset` and `g` the inner layer,
-//! `y = (a, g(s), c)`:
-//!
-//! ```text
-//! IBP:       y ∈ (box_a, g.interval(box_s), box_c)
-//! backward:  Λ = (Λ_a, Λ_g, Λ_c)  ↦  Λ' = (Λ_a, Λ'_g, Λ_c),   Δ' = Δ'_g
-//!            with (Λ'_g, Δ'_g) = g.backward(Λ_g, input bounds = box_s)
-//! ```
-//!
-//! This is sound on the same side as the inner backward pass: the pass-through part is exact,
-//! and `Λ_g·g(s) ≥ Λ'_g·s + Δ'_g` (lower side) whenever `s ∈ box_s`.
+//! [`OnSlice`]: an inner layer applied to one contiguous slice of the input.
 
 use super::{Backward, BackwardContext, Layer};
 use crate::{Error, Float, Interval, Result};
 use nalgebra::{DMatrix, DVector};
 
 /// An inner layer applied to `input[offset .. offset + inner.input_dim()]`; every other
-/// coordinate passes through. See the [module docs](self).
+/// Applies an inner layer to one contiguous slice of the input and passes the other
+/// coordinates through unchanged. With [`super::Rewire`] it lets a DAG network run as a sequence
+/// of layers over the concatenation `[v_1, …, v_k]` of its live values
+/// ([`crate::network::GraphBuilder`]).
+///
+/// For input `x = (a, s, c)` with the slice `s` at `offset` and `g` the inner layer,
+/// `y = (a, g(s), c)`:
+///
+/// ```text
+/// IBP:       y ∈ (box_a, g.interval(box_s), box_c)
+/// backward:  Λ = (Λ_a, Λ_g, Λ_c)  ↦  Λ' = (Λ_a, Λ'_g, Λ_c),   Δ' = Δ'_g
+///            with (Λ'_g, Δ'_g) = g.backward(Λ_g, input bounds = box_s)
+/// ```
+///
+/// This is sound on the same side as the inner backward pass: the pass-through part is exact,
+/// and `Λ_g·g(s) ≥ Λ'_g·s + Δ'_g` (lower side) whenever `s ∈ box_s`.
 ///
 /// # Examples
 /// ```

@@ -1,21 +1,4 @@
 //! 2-D pooling geometry and average pooling on one NCHW image.
-//!
-//! A pooling window of output pixel `p` (in every channel) covers the input pixels
-//! `{(o_h·s_h + i − pad_top, o_w·s_w + j − pad_left) : i < k_h, j < k_w}` that are not padding
-//! (ONNX `AveragePool`/`MaxPool`, `ceil_mode = 0`, no dilation).
-//!
-//! Average pooling is linear:
-//!
-//! ```text
-//! y[c, p] = (1/d_p)·Σ_{i ∈ win(p)} x[c, i]      d_p = k_h·k_w         (count_include_pad = 1)
-//!                                               d_p = |win(p)|        (count_include_pad = 0)
-//! IBP:       y ∈ [avg(l), avg(u)]               (non-negative weights)
-//! backward:  Λ'[r, (c, i)] = Σ_{p : i ∈ win(p)} Λ[r, (c, p)] / d_p     (exact, Δ' = 0)
-//! ```
-//!
-//! # References
-//! Boopathy et al., *CNN-Cert*, AAAI 2019 (pooling as a convolution with weights `1/(k_h·k_w)`
-//! on the channel diagonal); ONNX operator `AveragePool`.
 
 use super::window::Axis;
 use super::{Backward, BackwardContext, Layer, Shape3};
@@ -141,7 +124,24 @@ impl Windows {
     }
 }
 
-/// Average pooling (a linear layer). See the [module docs](self).
+/// Average pooling on one NCHW image (a linear layer).
+///
+/// A pooling window of output pixel `p` (in every channel) covers the input pixels
+/// `{(o_h·s_h + i − pad_top, o_w·s_w + j − pad_left) : i < k_h, j < k_w}` that are not padding
+/// (ONNX `AveragePool`/`MaxPool`, `ceil_mode = 0`, no dilation).
+///
+/// Average pooling is linear:
+///
+/// ```text
+/// y[c, p] = (1/d_p)·Σ_{i ∈ win(p)} x[c, i]      d_p = k_h·k_w         (count_include_pad = 1)
+///                                               d_p = |win(p)|        (count_include_pad = 0)
+/// IBP:       y ∈ [avg(l), avg(u)]               (non-negative weights)
+/// backward:  Λ'[r, (c, i)] = Σ_{p : i ∈ win(p)} Λ[r, (c, p)] / d_p     (exact, Δ' = 0)
+/// ```
+///
+/// # References
+/// Boopathy et al., *CNN-Cert*, AAAI 2019 (pooling as a convolution with weights `1/(k_h·k_w)`
+/// on the channel diagonal); ONNX operator `AveragePool`.
 ///
 /// # Examples
 /// ```

@@ -1,31 +1,4 @@
-//! [`GraphBuilder`]: networks whose layers form a DAG (residual blocks `F(x) + x`, forks), compiled
-//! to a [`Sequential`] so that the whole bound engine (intermediate bounds, tightening hooks,
-//! radius search, Monte Carlo) works on them unchanged.
-//!
-//! # Compilation
-//! The compiled network carries, between two layers, the concatenation `[v_1, …, v_k]` of the
-//! values that are still needed later ("live" values), in creation order. Nodes are visited in
-//! creation order (which is topological: a node can only use earlier nodes):
-//!
-//! - a layer node whose input is not used later replaces that input in place, as an
-//!   [`OnSlice`] layer on its slice (or the bare layer when it is the only live value, so a plain
-//!   chain compiles to exactly its layers);
-//! - a layer node whose input is still needed later first duplicates it at the end with a
-//!   [`Rewire`], then applies an [`OnSlice`] to the copy;
-//! - an `add` node is one [`Rewire`] that keeps the values still needed later and appends
-//!   `a + b` (dropping `a` and `b` if this was their last use).
-//!
-//! Back-substitution through this sequence equals the graph rule of auto_LiRPA
-//! (`backward_general`: the `Λ` contributions of all consumers of a value are summed), because
-//! the `Rewire` of a fork sends the `Λ` of both copies to the same input coordinates. Bounds on
-//! a non-linear layer's input are computed for its slice only when the method refines unstable
-//! neurons ([`crate::engine::Sparsity::Unstable`]); with [`crate::Method::dense`] the
-//! pass-through coordinates are refined too (sound, more work).
-//!
-//! # References
-//! He et al., *Deep Residual Learning*, CVPR 2016 (residual blocks); Boopathy et al.,
-//! *CNN-Cert*, AAAI 2019, §3.4 (bounds through residual blocks); Xu et al., *auto_LiRPA*,
-//! NeurIPS 2020, §3 (back-substitution on general computational graphs).
+//! [`GraphBuilder`]: DAG networks (residual blocks, forks) compiled to a [`Sequential`].
 
 use crate::layers::{OnSlice, Rewire};
 use crate::{Error, Float, Layer, Result, Sequential};
@@ -54,7 +27,34 @@ enum Node<T: Float> {
     },
 }
 
-/// Builds a DAG network; see the [module docs](self).
+/// Builds networks whose layers form a DAG (residual blocks `F(x) + x`, forks), compiled
+/// to a [`Sequential`] so that the whole bound engine (intermediate bounds, tightening hooks,
+/// radius search, Monte Carlo) works on them unchanged.
+///
+/// # Compilation
+/// The compiled network carries, between two layers, the concatenation `[v_1, …, v_k]` of the
+/// values that are still needed later ("live" values), in creation order. Nodes are visited in
+/// creation order (which is topological: a node can only use earlier nodes):
+///
+/// - a layer node whose input is not used later replaces that input in place, as an
+///   [`OnSlice`] layer on its slice (or the bare layer when it is the only live value, so a plain
+///   chain compiles to exactly its layers);
+/// - a layer node whose input is still needed later first duplicates it at the end with a
+///   [`Rewire`], then applies an [`OnSlice`] to the copy;
+/// - an `add` node is one [`Rewire`] that keeps the values still needed later and appends
+///   `a + b` (dropping `a` and `b` if this was their last use).
+///
+/// Back-substitution through this sequence equals the graph rule of auto_LiRPA
+/// (`backward_general`: the `Λ` contributions of all consumers of a value are summed), because
+/// the `Rewire` of a fork sends the `Λ` of both copies to the same input coordinates. Bounds on
+/// a non-linear layer's input are computed for its slice only when the method refines unstable
+/// neurons ([`crate::engine::Sparsity::Unstable`]); with [`crate::Method::dense`] the
+/// pass-through coordinates are refined too (sound, more work).
+///
+/// # References
+/// He et al., *Deep Residual Learning*, CVPR 2016 (residual blocks); Boopathy et al.,
+/// *CNN-Cert*, AAAI 2019, §3.4 (bounds through residual blocks); Xu et al., *auto_LiRPA*,
+/// NeurIPS 2020, §3 (back-substitution on general computational graphs).
 ///
 /// # Examples
 /// A residual block `y = x + relu(W·x)`:
