@@ -246,3 +246,92 @@ pub fn arb_cnn<T: Float>(activation: Activation) -> impl Strategy<Value = Arc<Se
         )
     })
 }
+
+/// A network with the layer shapes of VNN-COMP 2021 `verivital/Convnet_avgpool` and random
+/// weights (for benchmarks): `1×28×28 → conv 32×2×2 → ReLU → average pool 4×4 (stride 4) →
+/// flatten → dense 10`. With `dense_convs` every convolution is replaced by
+/// [`Conv2d::to_dense`] (the same function as a dense matrix).
+///
+/// # Errors
+/// Only if a layer cannot be built (not expected).
+pub fn convnet_avgpool_like(seed: u64, dense_convs: bool) -> Result<Sequential<f64>> {
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    let input = Shape3::new(1, 28, 28)?;
+    let conv = shaped_conv(
+        &mut rng,
+        Conv2dGeometry::simple(input, 32, (2, 2)),
+        dense_convs,
+    )?;
+    let s = Shape3::new(32, 27, 27)?;
+    let pool = AvgPool2d::new(Pool2dGeometry::non_overlapping(s, (4, 4)), false)?;
+    let n = pool.output_shape().len();
+    Sequential::new(vec![
+        conv,
+        Box::new(ActivationLayer::builtin(s.len(), Activation::Relu)?),
+        Box::new(pool),
+        Box::new(Flatten::new(n)?),
+        shaped_dense(&mut rng, n, 10)?,
+    ])
+}
+
+/// A network with the layer shapes of VNN-COMP 2021 `oval21/cifar_base_kw` and random weights
+/// (for benchmarks): `3×32×32 → conv 8×4×4 (stride 2, padding 1) → ReLU → conv 16×4×4
+/// (stride 2, padding 1) → ReLU → flatten → dense 100 → ReLU → dense 10`. `dense_convs` as in
+/// [`convnet_avgpool_like`].
+///
+/// # Errors
+/// Only if a layer cannot be built (not expected).
+pub fn cifar_base_kw_like(seed: u64, dense_convs: bool) -> Result<Sequential<f64>> {
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    let strided = |input: Shape3, out: usize| Conv2dGeometry {
+        stride: (2, 2),
+        padding: [1; 4],
+        ..Conv2dGeometry::simple(input, out, (4, 4))
+    };
+    let s0 = Shape3::new(3, 32, 32)?;
+    let s1 = Shape3::new(8, 16, 16)?;
+    let s2 = Shape3::new(16, 8, 8)?;
+    let relu = |n: usize| -> Result<Box<dyn Layer<f64>>> {
+        Ok(Box::new(ActivationLayer::builtin(n, Activation::Relu)?))
+    };
+    Sequential::new(vec![
+        shaped_conv(&mut rng, strided(s0, 8), dense_convs)?,
+        relu(s1.len())?,
+        shaped_conv(&mut rng, strided(s1, 16), dense_convs)?,
+        relu(s2.len())?,
+        Box::new(Flatten::new(s2.len())?),
+        shaped_dense(&mut rng, s2.len(), 100)?,
+        relu(100)?,
+        shaped_dense(&mut rng, 100, 10)?,
+    ])
+}
+
+fn shaped_conv<R: Rng + ?Sized>(
+    rng: &mut R,
+    g: Conv2dGeometry,
+    dense: bool,
+) -> Result<Box<dyn Layer<f64>>> {
+    let s = (3.0 / g.taps() as f64).sqrt();
+    let w = uniform::<f64, R>(rng, g.out_channels * g.taps(), s);
+    let b = uniform::<f64, R>(rng, g.out_channels, 0.1);
+    let conv = Conv2d::new(g, w, b)?;
+    Ok(if dense {
+        Box::new(conv.to_dense()?)
+    } else {
+        Box::new(conv)
+    })
+}
+
+fn shaped_dense<R: Rng + ?Sized>(
+    rng: &mut R,
+    inputs: usize,
+    outputs: usize,
+) -> Result<Box<dyn Layer<f64>>> {
+    let s = (3.0 / inputs as f64).sqrt();
+    let w = uniform::<f64, R>(rng, inputs * outputs, s);
+    let b = uniform::<f64, R>(rng, outputs, 0.1);
+    Ok(Box::new(Dense::new(
+        DMatrix::from_row_slice(outputs, inputs, &w),
+        DVector::from_vec(b),
+    )?))
+}

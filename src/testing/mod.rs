@@ -51,7 +51,10 @@ mod strategies;
 mod tolerance;
 mod violation;
 
-pub use cnn::{CnnParts, arb_cnn, random_cnn, random_conv2d, random_pool_geometry};
+pub use cnn::{
+    CnnParts, arb_cnn, cifar_base_kw_like, convnet_avgpool_like, random_cnn, random_conv2d,
+    random_pool_geometry,
+};
 pub use layer::check_layer;
 pub use network::{Traces, check_bounds, check_network, extreme_points};
 pub use relaxation::check_relaxation;
