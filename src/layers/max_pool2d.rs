@@ -165,11 +165,18 @@ impl<T: Float> Layer<T> for MaxPool2d {
             what: "backward pass through `max_pool2d` without input bounds".into(),
         })?;
         let n_out = self.windows.output.len();
-        if lambda.ncols() != n_out || bounds.dim() != self.windows.input.len() {
+        if lambda.ncols() != n_out {
             return Err(Error::mismatch(
                 "max_pool2d backward Λ columns",
                 n_out,
                 lambda.ncols(),
+            ));
+        }
+        if bounds.dim() != self.windows.input.len() {
+            return Err(Error::mismatch(
+                "max_pool2d backward input bounds",
+                self.windows.input.len(),
+                bounds.dim(),
             ));
         }
         let rows = lambda.nrows();
@@ -212,6 +219,9 @@ impl<T: Float> Layer<T> for MaxPool2d {
         })
     }
     fn unstable_inputs(&self, bounds: &Interval<T>) -> Option<Vec<usize>> {
+        if bounds.dim() != self.windows.input.len() {
+            return None;
+        }
         let mut flag = vec![false; self.windows.input.len()];
         for j in 0..self.windows.output.len() {
             if self.lines(j, bounds).upper.is_some() {

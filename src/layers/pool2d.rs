@@ -232,12 +232,14 @@ impl<T: Float> Layer<T> for AvgPool2d<T> {
         y
     }
     fn forward_batch(&self, x: &DMatrix<T>) -> DMatrix<T> {
-        let mut y = DMatrix::zeros(self.output_dim(), x.ncols());
-        for (xc, mut yc) in x.column_iter().zip(y.column_iter_mut()) {
-            let xv: Vec<T> = xc.iter().copied().collect();
-            let mut yv = vec![T::zero(); yc.len()];
-            self.apply(&xv, &mut yv);
-            yc.copy_from_slice(&yv);
+        let (n_in, n_out) = (self.input_dim(), self.output_dim());
+        let mut y = DMatrix::zeros(n_out, x.ncols());
+        for (xc, yc) in x
+            .as_slice()
+            .chunks(n_in)
+            .zip(y.as_mut_slice().chunks_mut(n_out))
+        {
+            self.apply(xc, yc);
         }
         y
     }
