@@ -232,7 +232,10 @@ mod tests {
         for &l in &d.labels {
             counts[l] += 1;
         }
-        assert!(counts.iter().all(|&c| (170..=190).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (170..=190).contains(&c)),
+            "{counts:?}"
+        );
         assert_eq!(d.test().len() + d.train().len(), 1797);
         assert_eq!(d.test().len(), 360);
         assert!(d.test().rows.iter().all(|r| r % 5 == 0));
