@@ -14,6 +14,8 @@ use proven::noise::{Gaussian, NoiseModel, TailBound, Truncation, Uniform};
 use proven::{Network, Sequential, Specification};
 use std::path::PathBuf;
 
+type MlpCertifier<'a> = Certifier<'a, f64, Sequential<f64>>;
+
 fn models_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
 }
@@ -126,7 +128,7 @@ fn certificates_agree_with_monte_carlo() {
     );
     let mut informative = 0;
     for scale in [1.0, 3.0] {
-        let cases: Vec<(&str, Box<dyn NoiseModel>, &Certifier<f64, Sequential<f64>>)> = vec![
+        let cases: Vec<(&str, Box<dyn NoiseModel>, &MlpCertifier)> = vec![
             (
                 "uniform",
                 Box::new(Uniform::new(64, scale * eps).unwrap()),
