@@ -45,7 +45,7 @@ pub fn provenance(root: &Path) -> String {
 }
 
 fn search_json(s: &Search) -> Value {
-    json!({"radius": s.radius, "calls": s.calls, "seconds": s.seconds})
+    json!({"radius": s.radius, "calls": s.calls, "seconds": s.seconds, "sides": s.sides})
 }
 
 fn search_from(v: &Value) -> AnyResult<Search> {
@@ -53,6 +53,7 @@ fn search_from(v: &Value) -> AnyResult<Search> {
         radius: v["radius"].as_f64().ok_or("cache: radius")?,
         calls: v["calls"].as_u64().ok_or("cache: calls")? as usize,
         seconds: v["seconds"].as_f64().ok_or("cache: seconds")?,
+        sides: v["sides"].as_u64().map(|n| n as usize),
     })
 }
 

@@ -430,9 +430,9 @@ fn radii_table(md: &mut String, ctx: &Context) -> AnyResult<()> {
     writeln!(md, "### Radii (medians over images)\n")?;
     writeln!(
         md,
-        "| network | method | noise | 1 − δ | images | worst-case ε | plain PROVEN | prob. intermediate | plain / worst case | prob. int. / worst case | prob. int. / plain |"
+        "| network | method | noise | 1 − δ | images | worst-case ε | plain PROVEN | prob. intermediate | plain / worst case | prob. int. / worst case | prob. int. / plain | narrowed sides |"
     )?;
-    writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|")?;
+    writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|---|")?;
     for (net, method) in groups(ctx.records) {
         for &noise in ctx.noises {
             for &c in ctx.confidences {
@@ -443,7 +443,7 @@ fn radii_table(md: &mut String, ctx: &Context) -> AnyResult<()> {
                 let unit = if noise.is_sigma() { "σ " } else { "" };
                 writeln!(
                     md,
-                    "| {net} | {method} | {} | {} | {} | {} | {unit}{} | {unit}{} | {} | {} | {} |",
+                    "| {net} | {method} | {} | {} | {} | {} | {unit}{} | {unit}{} | {} | {} | {} | {} |",
                     noise.name(),
                     pct(c),
                     recs.len(),
@@ -471,6 +471,17 @@ fn radii_table(md: &mut String, ctx: &Context) -> AnyResult<()> {
                                 .collect()
                         ),
                         3
+                    ),
+                    num(
+                        median(
+                            recs.iter()
+                                .map(|r| r
+                                    .prob
+                                    .and_then(|p| p.sides)
+                                    .map_or(f64::NAN, |n| n as f64))
+                                .collect()
+                        ),
+                        0
                     ),
                 )?;
             }

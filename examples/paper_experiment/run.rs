@@ -124,6 +124,9 @@ pub struct Search {
     pub radius: f64,
     pub calls: usize,
     pub seconds: f64,
+    /// Probabilistic intermediate bounds: the number of narrowed (charged) interval sides in the
+    /// certificate at `radius`.
+    pub sides: Option<usize>,
 }
 
 /// Everything measured for one (network, image, method, noise, confidence).
@@ -149,6 +152,7 @@ fn timed(f: impl FnOnce() -> proven::Result<proven::certify::RadiusSearch>) -> A
         radius: r.certified,
         calls: r.evaluations,
         seconds: start.elapsed().as_secs_f64(),
+        sides: None,
     })
 }
 
@@ -194,12 +198,21 @@ pub fn probabilistic(
         start,
         steps: params.steps,
     };
-    timed(|| {
+    // The last passing test is the certified radius (the bracket's low end only rises on a pass).
+    let last_sides = std::cell::Cell::new(None);
+    let mut search = timed(|| {
         search_radius(schedule, |s| {
             let law = family.at(x.len(), s, delta)?;
-            Ok(c.certify(x, label, law.as_ref())?.is_certified())
+            let cert = c.certify(x, label, law.as_ref())?;
+            let ok = cert.is_certified();
+            if ok {
+                last_sides.set(cert.intermediate.map(|a| a.sides));
+            }
+            Ok(ok)
         })
-    })
+    })?;
+    search.sides = last_sides.get();
+    Ok(search)
 }
 
 /// The "frozen-bound" ratio of one image: the uniform-noise radius that PROVEN's test would
