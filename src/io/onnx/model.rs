@@ -71,6 +71,11 @@ fn layer<T: Float>(spec: &LayerSpec) -> Result<Box<dyn Layer<T>>> {
             Box::new(ActivationLayer::builtin(*dim, *activation)?)
         }
         LayerSpec::Identity { dim } => Box::new(Flatten::new(*dim)?),
+        LayerSpec::Conv2d(_) | LayerSpec::AvgPool2d { .. } | LayerSpec::MaxPool2d(_) => {
+            return Err(Error::Unsupported {
+                what: "convolution and pooling layers (not yet built)".into(),
+            });
+        }
     })
 }
 
