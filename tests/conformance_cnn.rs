@@ -20,7 +20,10 @@ fn cases(stem: &str) -> Option<(PathBuf, Vec<serde_json::Value>)> {
 
 fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
 }
 
 /// The graph-level forward pass of every case matches `logits_x0`; returns the worst error.
@@ -33,10 +36,17 @@ fn reader_forward(stem: &str) -> Option<f64> {
         let x0 = DVector::from_vec(floats(&case["x0"]));
         let y = g.forward(&x0).unwrap();
         let err = max_abs_diff(y.as_slice(), &floats(&case["logits_x0"]));
-        assert!(err <= 1e-5, "{stem} {}: forward error {err}", case["property"]);
+        assert!(
+            err <= 1e-5,
+            "{stem} {}: forward error {err}",
+            case["property"]
+        );
         worst = worst.max(err);
     }
-    println!("{stem}: reader forward max abs error {worst:.3e} over {} cases", cases.len());
+    println!(
+        "{stem}: reader forward max abs error {worst:.3e} over {} cases",
+        cases.len()
+    );
     Some(worst)
 }
 

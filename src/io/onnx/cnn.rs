@@ -256,7 +256,9 @@ impl PoolSpec {
 
     /// Max pooling: the largest value inside the input (padding never wins).
     pub fn max(&self, x: &[f64]) -> Vec<f64> {
-        self.map(x, |v, _| v.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+        self.map(x, |v, _| {
+            v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        })
     }
 }
 

@@ -43,9 +43,9 @@ mod spec;
 mod tensor;
 mod window_attrs;
 
+pub use cnn::{ConvSpec, MapShape, PoolSpec, Window};
 pub use error::OnnxErrorKind;
 pub use model::{OnnxModel, from_bytes, load_onnx};
-pub use cnn::{ConvSpec, MapShape, PoolSpec, Window};
 pub use spec::{GraphNode, LayerSpec, OnnxGraph};
 pub use tensor::MAX_ELEMENTS;
 

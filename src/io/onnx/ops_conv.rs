@@ -72,10 +72,9 @@ impl Converter {
         let bias = if Self::has_input(ctx, 2) {
             let b = const_floats(self, ctx, 2, "bias")?;
             if b.dims != [m] {
-                return Err(ctx.shape_mismatch(format!(
-                    "bias has shape {:?}; [{m}] is needed",
-                    b.dims
-                )));
+                return Err(
+                    ctx.shape_mismatch(format!("bias has shape {:?}; [{m}] is needed", b.dims))
+                );
             }
             b.as_float().unwrap_or_default().to_vec()
         } else {
@@ -109,13 +108,15 @@ impl Converter {
         let (shape, version) = dynamic_input(self, ctx, 0)?;
         let (pads, value): (Vec<i64>, f64) = if Self::has_input(ctx, 1) {
             let pads = match self.input(ctx, 1)? {
-                Value::Const(t) => t.as_int().map(<[i64]>::to_vec).ok_or_else(|| {
-                    OnnxErrorKind::WrongType {
-                        what: format!("node {} input #1 (pads)", ctx.label),
-                        expected: "INT64",
-                        found: "a float type".into(),
-                    }
-                })?,
+                Value::Const(t) => {
+                    t.as_int()
+                        .map(<[i64]>::to_vec)
+                        .ok_or_else(|| OnnxErrorKind::WrongType {
+                            what: format!("node {} input #1 (pads)", ctx.label),
+                            expected: "INT64",
+                            found: "a float type".into(),
+                        })?
+                }
                 Value::Dynamic { .. } => return Err(ctx.unsupported("pads must be constant")),
             };
             let value = if Self::has_input(ctx, 2) {

@@ -57,7 +57,13 @@ impl Converter {
             (Value::Const(x), Value::Const(y)) => return self.fold_arithmetic(ctx, &x, &y),
             (Value::Dynamic { shape, version }, Value::Const(c)) => (shape, version, c, true),
             (Value::Const(c), Value::Dynamic { shape, version }) => (shape, version, c, false),
-            (Value::Dynamic { shape, version }, Value::Dynamic { shape: s2, version: v2 }) => {
+            (
+                Value::Dynamic { shape, version },
+                Value::Dynamic {
+                    shape: s2,
+                    version: v2,
+                },
+            ) => {
                 return self.add_branches(ctx, (shape, version), (s2, v2));
             }
         };
@@ -169,10 +175,7 @@ impl Converter {
             Value::Dynamic { shape, version } => {
                 let dim = self.states[version].pending.output_dim();
                 let base = self.materialise(version);
-                let node = self.emit(
-                    base,
-                    Some(LayerSpec::Activation { dim, activation }),
-                );
+                let node = self.emit(base, Some(LayerSpec::Activation { dim, activation }));
                 self.define_dynamic(ctx, shape, node, Pending::Identity(dim))
             }
         }

@@ -23,17 +23,17 @@ impl Converter {
             return Err(at.invalid("spatial", "only spatial = 1 is supported"));
         }
         if ctx.node.output.iter().skip(1).any(|o| !o.is_empty()) {
-            return Err(ctx.unsupported(
-                "running mean/variance outputs (training form) are not supported",
-            ));
+            return Err(
+                ctx.unsupported("running mean/variance outputs (training form) are not supported")
+            );
         }
         let (shape, version) = dynamic_input(self, ctx, 0)?;
         let channels = match shape.as_slice() {
             [1, c, ..] => *c,
             _ => {
-                return Err(ctx.shape_mismatch(format!(
-                    "input has shape {shape:?}; [1, C, ...] is needed"
-                )));
+                return Err(
+                    ctx.shape_mismatch(format!("input has shape {shape:?}; [1, C, ...] is needed"))
+                );
             }
         };
         let names = ["scale", "B", "input_mean", "input_var"];

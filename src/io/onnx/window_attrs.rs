@@ -63,7 +63,10 @@ pub(super) fn read_window(
             if k.is_some_and(|k| k != ks) {
                 return Err(at.invalid(
                     "kernel_shape",
-                    format!("{ks:?} differs from the weight's kernel {:?}", k.unwrap_or(ks)),
+                    format!(
+                        "{ks:?} differs from the weight's kernel {:?}",
+                        k.unwrap_or(ks)
+                    ),
                 ));
             }
             ks
@@ -79,18 +82,20 @@ pub(super) fn read_window(
     }
     let auto_pad = at.string("auto_pad", "NOTSET")?;
     let padding = match auto_pad.as_str() {
-        "NOTSET" => match at.ints("pads")? {
-            None => [0; 4],
-            Some(&[t, l, b, r]) if [t, l, b, r].iter().all(|p| (0..=MAX_PAD).contains(p)) => {
-                [t as usize, l as usize, b as usize, r as usize]
-            }
-            Some(v) => {
-                return Err(at.invalid(
+        "NOTSET" => {
+            match at.ints("pads")? {
+                None => [0; 4],
+                Some(&[t, l, b, r]) if [t, l, b, r].iter().all(|p| (0..=MAX_PAD).contains(p)) => {
+                    [t as usize, l as usize, b as usize, r as usize]
+                }
+                Some(v) => {
+                    return Err(at.invalid(
                     "pads",
                     format!("{v:?}; four values [top, left, bottom, right] in [0, {MAX_PAD}] are needed"),
                 ));
+                }
             }
-        },
+        }
         "VALID" => [0; 4],
         "SAME_UPPER" | "SAME_LOWER" => {
             let total = |n: usize, k: usize, s: usize, d: usize| {
