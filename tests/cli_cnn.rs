@@ -149,17 +149,18 @@ fn default_bounds_on_max_pooling_are_sound() {
 /// be proved by `proven verify` with the same rules.
 #[test]
 fn verify_gives_checked_verdicts() {
-    for stem in [
-        "verivital__Convnet_avgpool",
-        "verivital__Convnet_maxpool",
-        "oval21__cifar_base_kw",
+    // Max pooling: properties 0 and 1 only (one CROWN call takes several seconds there).
+    for (stem, limit) in [
+        ("verivital__Convnet_avgpool", 5),
+        ("oval21__cifar_base_kw", 3),
+        ("verivital__Convnet_maxpool", 2),
     ] {
         let Some((models, cases)) = cases(stem) else {
             return;
         };
         let model = models.join(cases[0]["model"].as_str().unwrap());
         let net = load_onnx::<f64>(&model).unwrap().network;
-        for case in &cases {
+        for case in cases.iter().take(limit) {
             let prop_path = models.join(case["property"].as_str().unwrap());
             let prop = read_vnnlib(&prop_path).unwrap();
             let b = prop.single_box().unwrap();

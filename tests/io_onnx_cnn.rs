@@ -621,3 +621,130 @@ fn flatten_after_conv_is_nchw_order() {
     let want: f64 = c.iter().zip(&wgv).map(|(a, b)| a * b).sum();
     close(&run(&bytes, &x), &[want], "conv → flatten → gemm");
 }
+
+/// A model using every CNN form at once: Pad → Conv → BatchNormalization → Relu → MaxPool →
+/// (Conv → Add with the pooled value) → Tanh → AveragePool (padded, count_include_pad = 0) →
+/// Flatten → Gemm.
+fn everything_model() -> Vec<u8> {
+    let (mut inits, _) = bn_tensors(3, 70);
+    inits.extend([
+        pseudo_random("W1", &[3, 2, 3, 3], 71),
+        pseudo_random("B1", &[3], 72),
+        pseudo_random("W2", &[3, 3, 3, 3], 73),
+        pseudo_random("Wg", &[4, 27], 74),
+        pseudo_random("Bg", &[4], 75),
+    ]);
+    model(
+        &[1, 2, 6, 6],
+        vec![
+            node(
+                "Pad",
+                &["x"],
+                "p",
+                vec![ints_attr("pads", &[0, 0, 1, 1, 0, 0, 1, 1])],
+            ),
+            node("Conv", &["p", "W1", "B1"], "c1", vec![]),
+            node(
+                "BatchNormalization",
+                &["c1", "gamma", "beta", "mean", "var"],
+                "n1",
+                vec![float_attr("epsilon", 1e-3)],
+            ),
+            node("Relu", &["n1"], "r1", vec![]),
+            node(
+                "MaxPool",
+                &["r1"],
+                "m1",
+                vec![
+                    ints_attr("kernel_shape", &[2, 2]),
+                    ints_attr("strides", &[2, 2]),
+                ],
+            ),
+            node(
+                "Conv",
+                &["m1", "W2"],
+                "c2",
+                vec![ints_attr("pads", &[1, 1, 1, 1])],
+            ),
+            node("Add", &["c2", "m1"], "s", vec![]),
+            node("Tanh", &["s"], "t", vec![]),
+            node(
+                "AveragePool",
+                &["t"],
+                "a",
+                vec![
+                    ints_attr("kernel_shape", &[2, 2]),
+                    ints_attr("pads", &[0, 0, 1, 1]),
+                ],
+            ),
+            node("Flatten", &["a"], "f", vec![]),
+            node("Gemm", &["f", "Wg", "Bg"], "y", vec![int_attr("transB", 1)]),
+        ],
+        inits,
+    )
+}
+
+#[test]
+fn built_networks_agree_with_the_reader_and_are_sound() {
+    use nalgebra::DMatrix;
+    use proven::{InputDomain, Method, Network, Norm, compute_bounds};
+    let bytes = everything_model();
+    let graph = onnx::parse_bytes(&bytes).unwrap();
+    assert!(graph.dag.is_some(), "the residual Add makes a DAG");
+    let net = onnx::from_bytes::<f64>(&bytes).unwrap().network;
+    let net32 = onnx::from_bytes::<f32>(&bytes).unwrap().network;
+    assert_eq!((net.input_dim(), net.output_dim()), (72, 4));
+    let x = DVector::from_vec(input(72, 8.0));
+    for k in 0..20 {
+        let xk = x.map(|v| v + 0.05 * k as f64);
+        let want = graph.forward(&xk).unwrap();
+        close(
+            net.forward(&xk).unwrap().as_slice(),
+            want.as_slice(),
+            "f64 network",
+        );
+        let y32 = net32.forward(&xk.map(|v| v as f32)).unwrap();
+        for (a, b) in y32.iter().zip(want.iter()) {
+            assert!((f64::from(*a) - b).abs() < 1e-4, "f32 network: {a} vs {b}");
+        }
+    }
+    // Soundness: 2,000 points of the ℓ∞ ball (corners for half of them) inside every method's bounds.
+    let eps = 0.1;
+    let domain = InputDomain::ball(x.clone(), eps, Norm::LInf).unwrap();
+    let mut state = 3u64;
+    let n = 2000;
+    let points = DMatrix::from_fn(72, n, |i, j| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+        let t = if j % 2 == 0 { u.round() } else { u };
+        x[i] + eps * (2.0 * t - 1.0)
+    });
+    let ys = net.forward_batch(&points).unwrap();
+    let mut checked = 0;
+    for m in [
+        Method::ibp(),
+        Method::crown(),
+        Method::crown().auto_lirpa_compatible(),
+        Method::crown().dense(),
+        Method::fast_lin(),
+        Method::crown_ibp(),
+    ] {
+        let b = compute_bounds(&net, &domain, None, &m).unwrap();
+        for j in 0..n {
+            for i in 0..4 {
+                let v = ys[(i, j)];
+                assert!(
+                    b.lower_bounds()[i] - 1e-9 <= v && v <= b.upper_bounds()[i] + 1e-9,
+                    "{}: point {j} output {i} = {v} outside [{}, {}]",
+                    m.name(),
+                    b.lower_bounds()[i],
+                    b.upper_bounds()[i]
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 6 * n * 4);
+}

@@ -148,7 +148,9 @@ impl OnnxGraph {
     /// Evaluates the whole network at `x` in `f64`.
     ///
     /// # Errors
-    /// [`crate::Error::DimensionMismatch`] if `x` does not have [`OnnxGraph::input_dim`] entries.
+    /// [`crate::Error::DimensionMismatch`] if `x` does not have [`OnnxGraph::input_dim`] entries
+    /// or the layers do not fit together (a hand-made graph); [`crate::Error::Unsupported`] if a
+    /// node of [`OnnxGraph::dag`] reads a node that is not before it.
     pub fn forward(&self, x: &DVector<f64>) -> crate::Result<DVector<f64>> {
         if x.len() != self.input_dim() {
             return Err(crate::Error::mismatch(
@@ -157,14 +159,47 @@ impl OnnxGraph {
                 x.len(),
             ));
         }
+        let apply = |k: usize, layer: &LayerSpec, v: &DVector<f64>| {
+            if v.len() == layer.input_dim() {
+                Ok(layer.forward(v))
+            } else {
+                Err(crate::Error::mismatch(
+                    format!("ONNX graph layer {k} input"),
+                    layer.input_dim(),
+                    v.len(),
+                ))
+            }
+        };
         let Some(nodes) = &self.dag else {
-            return Ok(self.layers.iter().fold(x.clone(), |v, l| l.forward(&v)));
+            let mut v = x.clone();
+            for (k, layer) in self.layers.iter().enumerate() {
+                v = apply(k, layer, &v)?;
+            }
+            return Ok(v);
         };
         let mut values = vec![x.clone()];
-        for node in nodes {
+        for (k, node) in nodes.iter().enumerate() {
+            let missing = || crate::Error::Unsupported {
+                what: format!("ONNX graph node {k} reads a later node"),
+            };
             let y = match node {
-                GraphNode::Layer { input, layer } => layer.forward(&values[*input]),
-                GraphNode::Add { a, b } => &values[*a] + &values[*b],
+                GraphNode::Layer { input, layer } => {
+                    apply(k, layer, values.get(*input).ok_or_else(missing)?)?
+                }
+                GraphNode::Add { a, b } => {
+                    let (a, b) = (
+                        values.get(*a).ok_or_else(missing)?,
+                        values.get(*b).ok_or_else(missing)?,
+                    );
+                    if a.len() != b.len() {
+                        return Err(crate::Error::mismatch(
+                            format!("ONNX graph node {k} (add) second operand"),
+                            a.len(),
+                            b.len(),
+                        ));
+                    }
+                    a + b
+                }
             };
             values.push(y);
         }
