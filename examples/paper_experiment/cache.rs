@@ -1,6 +1,7 @@
 //! Per-network results saved under `target/paper-experiment/<network>.json`, so a long run can be
 //! done in parts: with `--reuse`, a network whose saved settings equal this run's is loaded
-//! instead of recomputed (the report names the commit and date each network was computed at).
+//! instead of recomputed (the report names the commit and date each network was computed at, and
+//! its images; the image count may differ from this run's).
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -93,7 +94,15 @@ pub fn load(root: &Path, net: &str, settings: &Value) -> AnyResult<Option<Saved>
         return Ok(None);
     };
     let v: Value = serde_json::from_str(&text)?;
-    if &v["settings"] != settings {
+    // The image count may differ (the report lists the images each network was run on).
+    let strip = |s: &Value| {
+        let mut s = s.clone();
+        if let Some(o) = s.as_object_mut() {
+            o.remove("images");
+        }
+        s
+    };
+    if strip(&v["settings"]) != strip(settings) {
         return Ok(None);
     }
     let spec = NETS
@@ -127,7 +136,7 @@ pub fn load(root: &Path, net: &str, settings: &Value) -> AnyResult<Option<Saved>
         });
     }
     Ok(Some(Saved {
-        settings: settings.clone(),
+        settings: v["settings"].clone(),
         provenance: v["provenance"].as_str().unwrap_or("unknown").to_string(),
         note: v["note"].as_str().unwrap_or_default().to_string(),
         records,

@@ -89,7 +89,8 @@ struct Args {
     #[arg(long)]
     no_write: bool,
     /// Load a network's results from target/paper-experiment/<network>.json instead of
-    /// recomputing them when they were saved with the same settings (every run saves them).
+    /// recomputing them when they were saved with the same settings, except perhaps the image
+    /// count (every run saves them).
     #[arg(long)]
     reuse: bool,
 }
