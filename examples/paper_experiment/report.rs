@@ -183,6 +183,15 @@ pub fn markdown(ctx: &Context) -> AnyResult<String> {
     }
     writeln!(
         md,
+        "- Input scales: mnistfc, verivital and the MLPs trained by \
+         `scripts/train_mnist_paper.py` take pixels in [0, 1]; the oval21 CIFAR networks take \
+         inputs in their normalised space (the space of their VNN-LIB boxes, per-channel \
+         (x − mean)/std), so ε and σ there are in normalised units (1/255 in pixels is about 0.017 there). \
+         CNN inputs are the centres of the first VNN-LIB instances (for the clipped verivital \
+         boxes, the image recovered by undoing the clip)."
+    )?;
+    writeln!(
+        md,
         "- Certificates are top-1: `P[top-1 changes] ≤ Σ_t P[margin line t ≤ 0] (+ P[X ∉ B]) ≤ δ` \
          (union bound over the K − 1 margins, K = 10)."
     )?;
@@ -655,15 +664,17 @@ fn comparison(md: &mut String, ctx: &Context, refc: f64) -> AnyResult<()> {
     writeln!(
         md,
         "2. **Different networks.** The paper used the CROWN / CNN-Cert model zoos (MLPs of \
-         2–4 layers of 20 or 1024 neurons, CNNs; pixels in [−0.5, 0.5]); the mnistfc networks \
-         here are 2 and 4 layers of 256 ReLUs on [0, 1] pixels, with median worst-case radii \
-         {wc_range}. The ratio is set by how fast a network's linear bounds loosen with ε, which \
-         depends on the network: with few unstable neurons (small or robustly trained networks) \
-         the lines stay tight for longer and the plain PROVEN ratio can approach the \
-         frozen-bound value. Robust networks here: {}.",
+         2–4 layers of 20 or 1024 neurons and CNNs, pixels in [−0.5, 0.5]). The networks here \
+         (listed above) are other MLPs and CNNs; median worst-case radii of the standard ones \
+         {wc_range} (at {}). The ratio is set by how fast a network's linear bounds loosen with \
+         ε, which depends on the network: with few unstable neurons (small or robustly trained \
+         networks) the lines stay tight for longer and the plain PROVEN ratio moves towards \
+         the frozen-bound value. Robustly trained networks here: {}.",
+        pct(refc),
         match rob_plain {
             Some(_) => format!(
-                "plain PROVEN {}, probabilistic intermediate {}",
+                "plain PROVEN {}, probabilistic intermediate {} — compare the standard ones above \
+                 (per network in the frozen-bound table)",
                 range_text(rob_plain, 3),
                 range_text(rob_prob, 2)
             ),
