@@ -186,9 +186,9 @@ pub fn markdown(ctx: &Context) -> AnyResult<String> {
         "- Input scales: mnistfc, verivital and the MLPs trained by \
          `scripts/train_mnist_paper.py` take pixels in [0, 1]; the oval21 CIFAR networks take \
          inputs in their normalised space (the space of their VNN-LIB boxes, per-channel \
-         (x − mean)/std), so ε and σ there are in normalised units (1/255 in pixels is about 0.017 there). \
-         CNN inputs are the centres of the first VNN-LIB instances (for the clipped verivital \
-         boxes, the image recovered by undoing the clip)."
+         (x − mean)/std), so ε and σ there are in normalised units (1/255 in pixels is about \
+         0.017 there). CNN inputs are the centres of the first VNN-LIB instances (for the \
+         clipped verivital boxes, the image recovered by undoing the clip)."
     )?;
     writeln!(
         md,
