@@ -93,13 +93,17 @@ struct Args {
     /// count (every run saves them).
     #[arg(long)]
     reuse: bool,
+    /// With --reuse: list networks without saved results as not run instead of computing them
+    /// (to assemble the report when a part of the run could not finish).
+    #[arg(long)]
+    reuse_only: bool,
 }
 
 /// The command line that reproduces this run.
 fn command_line() -> String {
     let args: Vec<String> = std::env::args()
         .skip(1)
-        .filter(|a| a != "--reuse" && a != "--no-write")
+        .filter(|a| a != "--reuse" && a != "--reuse-only" && a != "--no-write")
         .collect();
     let mut cmd = "cargo run --release --example paper_experiment".to_string();
     if !args.is_empty() {
@@ -190,7 +194,7 @@ fn main() -> AnyResult<()> {
             "truncation": params.truncation_share,
             "prob": params.prob,
         });
-        if args.reuse
+        if (args.reuse || args.reuse_only)
             && let Some(saved) = cache::load(&root, spec.name, &settings)?
         {
             eprintln!(
@@ -203,6 +207,15 @@ fn main() -> AnyResult<()> {
                 saved.note, saved.provenance
             ));
             records.extend(saved.records);
+            continue;
+        }
+        if args.reuse_only {
+            not_run.push((
+                spec.name.to_string(),
+                "no results saved with these settings (the run did not finish in the time \
+                 available)"
+                    .to_string(),
+            ));
             continue;
         }
         let loaded = match inputs::load(&root, &models, spec, count) {
