@@ -156,7 +156,10 @@ pub fn markdown(ctx: &Context) -> AnyResult<String> {
          with other jobs running (load average {} at the end), so times are rough. Each \
          network's results are saved under `target/paper-experiment/`; the list below gives the \
          commit and time each was computed at (`--reuse` assembles this section from saved \
-         results computed with the same settings). This section and \
+         results computed with the same settings, except possibly the image count). The \
+         full run over every mnistfc image and 5 images per CNN is `cargo run --release \
+         --example paper_experiment -- --images 15 --cnn-images 5` (several hours on this \
+         machine under load; not run). This section and \
          `docs/radius_vs_confidence.svg` are rewritten by each run; the rest of this file is \
          not.\n",
         ctx.command, ctx.load
