@@ -179,6 +179,9 @@ fn conv2d_matches_its_dense_matrix() {
         );
         close(&ic.lambda, &id.lambda, "backward_identity Λ'");
         close(&v(&ic.offset), &v(&id.offset), "backward_identity Δ'");
+        let generic = proven::layers::densify(&conv).unwrap();
+        close(generic.weights(), dense.weights(), "densify weights");
+        close(&v(generic.bias()), &v(dense.bias()), "densify bias");
     }
 }
 
