@@ -505,3 +505,33 @@ fn avg_pool_count_include_pad() {
     let without = AvgPool2d::<f64>::new(g, false).unwrap();
     assert_eq!(without.forward(&x).as_slice(), &[1.0, 2.0, 3.0, 4.0]);
 }
+
+/// A plain chain compiles to exactly its layers; `OnSlice` reports the inner layer's unstable
+/// inputs at their offset.
+#[test]
+fn chains_compile_to_their_layers_and_slices_offset_unstable_inputs() {
+    let mut g = GraphBuilder::<f64>::new(4);
+    let mut x = g.input();
+    for _ in 0..3 {
+        x = g
+            .layer(
+                x,
+                Box::new(ActivationLayer::new(4, Activation::Relu).unwrap()),
+            )
+            .unwrap();
+    }
+    let net = g.build(x).unwrap();
+    assert_eq!(net.len(), 3);
+    assert!(net.layers().iter().all(|l| l.kind() == "relu"));
+
+    let relu = ActivationLayer::<f64>::new(3, Activation::Relu).unwrap();
+    let s = OnSlice::new(2, 6, Box::new(relu)).unwrap();
+    let b = Interval::new(
+        DVector::from_vec(vec![-1.0, -1.0, -1.0, 0.5, -2.0, -1.0]),
+        DVector::from_vec(vec![1.0, 1.0, 1.0, 1.0, -1.0, 1.0]),
+    )
+    .unwrap();
+    // Inner inputs 0..3 are coordinates 2..5: only coordinate 2 is unstable (3 is active,
+    // 4 inactive); the pass-through coordinates 0, 1 and 5 never are.
+    assert_eq!(s.unstable_inputs(&b), Some(vec![2]));
+}
