@@ -413,8 +413,9 @@ fn frozen_table(md: &mut String, ctx: &Context, refc: f64) -> AnyResult<()> {
          worst-case radius. It is about `‖a‖₁ / (c_δ ‖a‖₂)` for the binding margin — the gain \
          the probabilistic deficit alone offers. The measured plain PROVEN ratio is far below it \
          because the lines themselves get looser as ε grows (more unstable ReLUs, wider \
-         intermediate intervals); probabilistic intermediate bounds remove most of that \
-         loosening.\n"
+         intermediate intervals). The last column shows how much of that probabilistic \
+         intermediate bounds recover; the frozen-bound value is not a ceiling for them, since \
+         they change the lines themselves.\n"
     )?;
     writeln!(
         md,
@@ -658,8 +659,9 @@ fn comparison(md: &mut String, ctx: &Context, refc: f64) -> AnyResult<()> {
          `‖a‖₁ / (c_δ‖a‖₂)` — the frozen-bound ratio, {} here — but beyond the worst-case \
          radius CROWN's lines degrade so fast (unstable ReLUs multiply, the margin centre `μ` \
          falls) that the certified ε grows only by {}. Probabilistic intermediate bounds narrow \
-         the intervals with the same noise law, keep the lines tight, and certify {} the \
-         worst-case radius.",
+         the intervals with the same noise law and certify {} the worst-case radius (per \
+         network: the frozen-bound table; the low end is explained in point 6 where it \
+         applies).",
         range_text(frozen, 2),
         range_text(std_plain, 3),
         range_text(std_prob, 2)
@@ -669,15 +671,14 @@ fn comparison(md: &mut String, ctx: &Context, refc: f64) -> AnyResult<()> {
         "2. **Different networks.** The paper used the CROWN / CNN-Cert model zoos (MLPs of \
          2–4 layers of 20 or 1024 neurons and CNNs, pixels in [−0.5, 0.5]). The networks here \
          (listed above) are other MLPs and CNNs; median worst-case radii of the standard ones \
-         {wc_range} (at {}). The ratio is set by how fast a network's linear bounds loosen with \
-         ε, which depends on the network: with few unstable neurons (small or robustly trained \
-         networks) the lines stay tight for longer and the plain PROVEN ratio moves towards \
-         the frozen-bound value. Robustly trained networks here: {}.",
+         {wc_range} (at {}). The plain PROVEN ratio is set by how fast a network's linear \
+         bounds loosen beyond its worst-case radius, which depends on the network and its \
+         training, not on the noise law. Robustly trained networks here: {}.",
         pct(refc),
         match rob_plain {
             Some(_) => format!(
-                "plain PROVEN {}, probabilistic intermediate {} — compare the standard ones above \
-                 (per network in the frozen-bound table)",
+                "plain PROVEN {}, probabilistic intermediate {} (per network in the \
+                 frozen-bound table; see the reading notes after this section)",
                 range_text(rob_plain, 3),
                 range_text(rob_prob, 2)
             ),
