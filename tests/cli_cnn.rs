@@ -256,8 +256,8 @@ fn certify_runs_on_convnet_avgpool() {
     std::fs::remove_file(&point).ok();
     assert!(ok, "{err}");
     let c = json(&out);
-    // The worst-case CROWN margins at 0.02 are positive (property 0 is proved at this width), so
-    // the certificate holds with every flip probability bounded by 0.
+    // The worst-case radius of this point is about 0.034 (`radius_runs_on_convnet_avgpool`), so at
+    // 0.02 every margin is positive on the whole support and the certificate holds.
     assert_eq!(c["certified"], true, "{c}");
     assert_eq!(c["label"], 2);
     let targets = c["targets"].as_array().unwrap();
@@ -293,7 +293,7 @@ fn radius_runs_on_convnet_avgpool() {
     println!("{v}");
     let wc = v["worst_case_eps"].as_f64().unwrap();
     let pe = v["probabilistic_eps"].as_f64().unwrap();
-    // Property 0 (width 0.02 around x0, clipped) is proved, so the worst-case radius is at least
-    // about 0.02; the probabilistic radius is never smaller.
-    assert!(wc > 0.015 && pe >= wc, "{v}");
+    // 0.0342 worst-case and 0.0471 probabilistic when written (CROWN, sub-Gaussian, 99.99 %);
+    // `certify_runs_on_convnet_avgpool` relies on the worst-case radius exceeding 0.02.
+    assert!(wc > 0.02 && pe >= wc, "{v}");
 }
