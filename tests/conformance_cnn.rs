@@ -218,6 +218,7 @@ fn check_network(stem: &str, exact_linear: bool, samples: usize, sel: Selection)
             let is_ibp = name == "IBP";
             let mut worst: f64 = 0.0;
             let mut gap: f64 = 0.0;
+            let mut gain: f64 = 0.0;
             for (key, (lo, hi)) in [("bounds", &got.outputs), ("margin_bounds", &got.margins)] {
                 let want_lo = floats(&case[key][name.as_str()]["lower"]);
                 let want_hi = floats(&case[key][name.as_str()]["upper"]);
@@ -227,6 +228,8 @@ fn check_network(stem: &str, exact_linear: bool, samples: usize, sel: Selection)
                         .max(rel(hi[i], want_hi[i]));
                     // Positive when ours is looser than the reference.
                     gap = gap.max(want_lo[i] - lo[i]).max(hi[i] - want_hi[i]);
+                    // Positive when ours is tighter.
+                    gain = gain.max(lo[i] - want_lo[i]).max(want_hi[i] - hi[i]);
                 }
             }
             if is_ibp || exact_linear {
@@ -243,8 +246,8 @@ fn check_network(stem: &str, exact_linear: bool, samples: usize, sel: Selection)
                 report.compared += 1;
             } else {
                 println!(
-                    "{what} {name}: max |ours − reference| {worst:.4e} (relative), largest \
-                     loosening {gap:.4e} ({seconds:.2} s)"
+                    "{what} {name}: max |ours − reference| {worst:.4e} (relative); largest \
+                     loosening {gap:.4e}, largest tightening {gain:.4e} ({seconds:.2} s)"
                 );
             }
             if let Some(ys) = &ys {
