@@ -238,6 +238,7 @@ fn check_network(stem: &str, exact_linear: bool, samples: usize, sel: Selection)
                     worst <= tol,
                     "{what} {name}: relative error {worst:e} > {tol:e}"
                 );
+                println!("{what} {name}: max relative error {worst:.3e} ({seconds:.2} s)");
                 if is_ibp {
                     report.ibp = report.ibp.max(worst);
                 } else {
