@@ -253,7 +253,10 @@ fn main() -> proven::Result<()> {
     println!(
         "\nMedian over the images. Radii: ε for uniform and Bernoulli (ℓ∞ scale), σ for the \
          Gaussians (largest per-pixel σ), on the [0, 1] pixel scale. ratio = probabilistic / \
-         worst-case radius (per image, then the median).\n"
+         worst-case radius (per image, then the median). \
+         intermediate: PROVEN = worst-case intermediate bounds (as published), prob-int = \
+         probabilistic intermediate bounds (split 0.9 of δ). Tails: sub-Gaussian (uniform, \
+         Bernoulli), exact (Gaussians).\n"
     );
     println!(
         "| model | noise | intermediate | worst-case ε | 99 % | 99.9 % | 99.99 % | ratio 99 % | ratio 99.99 % |"

@@ -179,6 +179,9 @@ fn conv2d_matches_its_dense_matrix() {
         );
         close(&ic.lambda, &id.lambda, "backward_identity Λ'");
         close(&v(&ic.offset), &v(&id.offset), "backward_identity Δ'");
+        let generic = proven::layers::densify(&conv).unwrap();
+        close(generic.weights(), dense.weights(), "densify weights");
+        close(&v(generic.bias()), &v(dense.bias()), "densify bias");
     }
 }
 
@@ -501,4 +504,34 @@ fn avg_pool_count_include_pad() {
     assert_eq!(with_pad.forward(&x).as_slice(), &[0.25, 0.5, 0.75, 1.0]);
     let without = AvgPool2d::<f64>::new(g, false).unwrap();
     assert_eq!(without.forward(&x).as_slice(), &[1.0, 2.0, 3.0, 4.0]);
+}
+
+/// A plain chain compiles to exactly its layers; `OnSlice` reports the inner layer's unstable
+/// inputs at their offset.
+#[test]
+fn chains_compile_to_their_layers_and_slices_offset_unstable_inputs() {
+    let mut g = GraphBuilder::<f64>::new(4);
+    let mut x = g.input();
+    for _ in 0..3 {
+        x = g
+            .layer(
+                x,
+                Box::new(ActivationLayer::new(4, Activation::Relu).unwrap()),
+            )
+            .unwrap();
+    }
+    let net = g.build(x).unwrap();
+    assert_eq!(net.len(), 3);
+    assert!(net.layers().iter().all(|l| l.kind() == "relu"));
+
+    let relu = ActivationLayer::<f64>::new(3, Activation::Relu).unwrap();
+    let s = OnSlice::new(2, 6, Box::new(relu)).unwrap();
+    let b = Interval::new(
+        DVector::from_vec(vec![-1.0, -1.0, -1.0, 0.5, -2.0, -1.0]),
+        DVector::from_vec(vec![1.0, 1.0, 1.0, 1.0, -1.0, 1.0]),
+    )
+    .unwrap();
+    // Inner inputs 0..3 are coordinates 2..5: only coordinate 2 is unstable (3 is active,
+    // 4 inactive); the pass-through coordinates 0, 1 and 5 never are.
+    assert_eq!(s.unstable_inputs(&b), Some(vec![2]));
 }

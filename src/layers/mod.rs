@@ -18,6 +18,7 @@
 mod activation_layer;
 mod conv2d;
 mod dense;
+mod densify;
 mod elementwise_affine;
 mod flatten;
 mod max_pool2d;
@@ -30,6 +31,7 @@ mod window;
 pub use activation_layer::{ActivationLayer, backward_through_relaxation};
 pub use conv2d::{CHUNK_ELEMENTS, Conv2d, Conv2dGeometry, MAX_DENSE_ELEMENTS};
 pub use dense::Dense;
+pub use densify::densify;
 pub use elementwise_affine::ElementwiseAffine;
 pub use flatten::Flatten;
 pub use max_pool2d::MaxPool2d;

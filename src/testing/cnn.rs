@@ -335,3 +335,24 @@ fn shaped_dense<R: Rng + ?Sized>(
         DVector::from_vec(b),
     )?))
 }
+
+/// The same network with every convolution (every linear layer whose [`Layer::kind`] is
+/// `"conv2d"`, also inside an [`crate::layers::OnSlice`]) replaced by its dense matrix
+/// ([`crate::layers::densify`]): the "dense approach" that benchmarks compare against.
+///
+/// # Errors
+/// As [`crate::layers::densify`] (a matrix too large for the dense fallback).
+pub fn densify_convolutions<T: Float>(net: Sequential<T>) -> Result<Sequential<T>> {
+    let layers = net
+        .into_layers()
+        .into_iter()
+        .map(|l| -> Result<Box<dyn Layer<T>>> {
+            if l.kind() == "conv2d" && l.is_linear() {
+                Ok(Box::new(crate::layers::densify(l.as_ref())?))
+            } else {
+                Ok(l)
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Sequential::new(layers)
+}

@@ -52,8 +52,8 @@ mod tolerance;
 mod violation;
 
 pub use cnn::{
-    CnnParts, arb_cnn, cifar_base_kw_like, convnet_avgpool_like, random_cnn, random_conv2d,
-    random_pool_geometry,
+    CnnParts, arb_cnn, cifar_base_kw_like, convnet_avgpool_like, densify_convolutions, random_cnn,
+    random_conv2d, random_pool_geometry,
 };
 pub use layer::check_layer;
 pub use network::{Traces, check_bounds, check_network, extreme_points};
