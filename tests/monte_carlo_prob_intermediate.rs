@@ -90,7 +90,17 @@ impl Families {
     }
 }
 
-fn load(name: &str) -> Option<(Sequential<f64>, Vec<(DVector<f64>, usize)>)> {
+/// Images with their labels.
+type Images = Vec<(DVector<f64>, usize)>;
+
+/// One image of a network.
+struct Case<'a> {
+    image: usize,
+    x: &'a DVector<f64>,
+    label: usize,
+}
+
+fn load(name: &str) -> Option<(Sequential<f64>, Images)> {
     let models = shared_path("models/mnistfc")?;
     let net = load_onnx::<f64>(models.join(format!("{name}.onnx")))
         .unwrap()
@@ -116,13 +126,12 @@ fn load(name: &str) -> Option<(Sequential<f64>, Vec<(DVector<f64>, usize)>)> {
 fn check_case(
     net: &Sequential<f64>,
     net_name: &str,
-    image: usize,
-    x: &DVector<f64>,
-    label: usize,
+    case: Case<'_>,
     families: &Families,
     family: usize,
     samples: u64,
 ) -> String {
+    let Case { image, x, label } = case;
     assert_eq!(net.forward(x).unwrap().argmax().0, label);
     let c = Certifier::new(net)
         .method(Method::crown().dense())
@@ -201,7 +210,12 @@ fn general_bounded_noise_on_256x2_image_0() {
     };
     let families = Families::new();
     let (x, label) = &images[0];
-    let row = check_case(&net, "mnist-net_256x2", 0, x, *label, &families, 2, 20_000);
+    let case = Case {
+        image: 0,
+        x,
+        label: *label,
+    };
+    let row = check_case(&net, "mnist-net_256x2", case, &families, 2, 20_000);
     println!("{HEADER}\n{row}");
 }
 
@@ -217,7 +231,12 @@ fn every_family_three_images_per_network() {
         };
         for (image, (x, label)) in images.iter().enumerate().take(3) {
             for family in 0..5 {
-                let row = check_case(&net, net_name, image, x, *label, &families, family, 100_000);
+                let case = Case {
+                    image,
+                    x,
+                    label: *label,
+                };
+                let row = check_case(&net, net_name, case, &families, family, 100_000);
                 println!("{row}");
                 cases += 1;
             }

@@ -12,10 +12,24 @@
 //! its own (Clopper–Pearson intervals; estimates, never certificates).
 
 use super::MonteCarloReport;
-use crate::noise::{NoiseModel, clopper_pearson};
+use crate::noise::{NoiseModel, Region, clopper_pearson};
 use crate::{Error, Float, LinearBounds, Network, Result};
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
+
+/// Whether `delta` lies in `region` enlarged by `tol` (absolute): samplers reach the law only up
+/// to rounding (a correlated Gaussian's factor puts ~1e-17 on coordinates of zero variance).
+fn in_region(region: &Region, delta: &[f64], tol: f64) -> bool {
+    match region {
+        Region::Box { lo, hi } => delta
+            .iter()
+            .zip(lo.iter().zip(hi))
+            .all(|(d, (l, h))| *l - tol <= *d && *d <= *h + tol),
+        Region::L2Ball { radius } => {
+            delta.iter().map(|d| d * d).sum::<f64>().sqrt() <= radius + tol
+        }
+    }
+}
 
 /// The outcome of [`monte_carlo_intervals`] (estimates, not certificates).
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +51,8 @@ pub struct IntervalsMonteCarloReport {
 /// Draws `samples` offsets of `noise` around `x0` (seeded; batches of
 /// [`super::MONTE_CARLO_BATCH`]) and counts top-1 changes against `label`, samples outside the
 /// noise region, and samples in the region at which the input of some non-linear layer leaves
-/// its interval in `bounds` (by more than `tol`, absolute), by the first layer that fails.
+/// its interval in `bounds` (by more than `tol`, absolute), by the first layer that fails. The
+/// region is enlarged by `tol` too (samplers reach the law only up to rounding).
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] if `x0`, the noise or `bounds` do not fit the network;
@@ -131,7 +146,7 @@ pub fn monte_carlo_intervals<T: Float, N: Network<T> + ?Sized>(
             .map(|c| {
                 column.clear();
                 column.extend(c.iter().copied());
-                u8::from(!region.contains(&column))
+                u8::from(!in_region(&region, &column, tol))
             })
             .collect();
         let mut y = DMatrix::from_fn(x0.len(), n, |k, j| {

@@ -372,3 +372,46 @@ pub fn chernoff_deficit(noise: &dyn NoiseModel, a: &[f64], budget: f64, start: f
     }
     Ok(best)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::noise::{Bernoulli, BoundedIndependent, Uniform};
+
+    /// The Chernoff deficit is valid under the model's own Chernoff tail, never above the
+    /// sub-Gaussian start, and strictly below it where the laws are far from Gaussian.
+    #[test]
+    fn chernoff_deficit_is_valid_and_not_above_sub_gaussian() {
+        let models: Vec<Box<dyn NoiseModel>> = vec![
+            Box::new(Uniform::new(6, 0.3).unwrap()),
+            Box::new(Bernoulli::asymmetric(6, 0.5, 0.05).unwrap()),
+            Box::new(BoundedIndependent::new(vec![-0.1; 6], vec![0.4; 6]).unwrap()),
+        ];
+        let rows = [
+            [1.0, -2.0, 0.5, 0.0, 3.0, 1.0],
+            [0.1, 0.1, 0.1, 0.1, 0.1, 5.0],
+            [-1.0, -1.0, -1.0, -1.0, -1.0, -1.0],
+        ];
+        let mut strictly_better = 0;
+        for noise in &models {
+            for a in &rows {
+                for budget in [1e-2, 1e-6] {
+                    let sg = deficit(noise.as_ref(), a, budget, TailBound::SubGaussian).unwrap();
+                    let ch = chernoff_deficit(noise.as_ref(), a, budget, sg).unwrap();
+                    assert!(ch <= sg);
+                    let p = noise.tail_upper(a, ch, TailBound::Chernoff).unwrap();
+                    assert!(p.certified().unwrap().value() <= budget * (1.0 + 1e-9));
+                    strictly_better += usize::from(ch < sg * (1.0 - 1e-3));
+                }
+            }
+        }
+        assert!(strictly_better >= 6, "{strictly_better}");
+    }
+
+    #[test]
+    fn chernoff_deficit_rejects_bad_input() {
+        let u = Uniform::new(2, 1.0).unwrap();
+        assert!(chernoff_deficit(&u, &[1.0, 1.0], 0.0, 1.0).is_err());
+        assert!(chernoff_deficit(&u, &[1.0, 1.0], 0.1, f64::NAN).is_err());
+    }
+}
