@@ -62,16 +62,13 @@ fn main() -> proven::Result<()> {
             worst_sum += r.worst_case.certified;
             prob_sum += r.probabilistic.certified;
         }
-        if live && (i + 1) % 10 == 0 || i + 1 == n {
-            let line = format!(
+        if live && ((i + 1) % 10 == 0 || i + 1 == n) {
+            eprint!(
                 "\r{}/{n} images, {certified} certified, {:.1}s",
                 i + 1,
                 start.elapsed().as_secs_f64()
             );
-            if live {
-                eprint!("{line}");
-                let _ = std::io::stderr().flush();
-            }
+            let _ = std::io::stderr().flush();
         }
     }
     if live {

@@ -131,6 +131,7 @@ def main():
         "pgd_train": {"eps": EPS, "steps": TRAIN_STEPS, "step_size": 2.5 * EPS / TRAIN_STEPS},
         "pgd_eval": {"eps": EPS, "steps": EVAL_STEPS, "step_size": 2.5 * EPS / EVAL_STEPS},
         "seed": SEED,
+        "torch": torch.__version__,
         "models": {},
     }
     for kind, make, shape in [("mlp", mlp, (1, 64)), ("cnn", Cnn, (1, 1, 8, 8))]:
