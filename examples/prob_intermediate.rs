@@ -3,7 +3,10 @@
 //!
 //! Run: `cargo run --release --example prob_intermediate [-- --noise uniform|gaussian]
 //! [--truncation 0.1] [--tail subgaussian|hoeffding|chernoff]
-//! [--split 0.9] [--method dense|tight] [--slopes adaptive|best] [--images N]`
+//! [--split 0.9] [--method dense|tight] [--slopes adaptive|best] [--images N] [--cnn]`
+//!
+//! `--cnn` runs verivital `Convnet_avgpool` on the 5 images of
+//! `../shared/reference/verivital__Convnet_avgpool.json` instead of the mnistfc MLPs.
 //!
 //! `--slopes best` certifies a scale when any of the four ReLU lower-slope rules (CROWN-adaptive,
 //! zero, one, Fast-Lin's `u/(u−l)`) certifies it, trying them in that order: each is a
@@ -74,8 +77,44 @@ fn main() -> proven::Result<()> {
     };
     let best_slopes = arg("--slopes").as_deref() == Some("best");
     let images: usize = arg("--images").and_then(|s| s.parse().ok()).unwrap_or(15);
-    let text = std::fs::read_to_string(shared.join("models/mnistfc/images.json")).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // (name, ONNX path, images as (x, label)).
+    let read_images = |file: &str, list: &str, x_key: &str| -> Vec<(Vec<f64>, usize)> {
+        let text = std::fs::read_to_string(shared.join(file)).unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let array = if list.is_empty() { &json } else { &json[list] };
+        array
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|img| {
+                        let x = img[x_key].as_array().unwrap().iter();
+                        let x = x.map(|v| v.as_f64().unwrap()).collect();
+                        (x, img["label"].as_u64().unwrap() as usize)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let nets: Vec<(String, std::path::PathBuf, Vec<(Vec<f64>, usize)>)> =
+        if std::env::args().any(|a| a == "--cnn") {
+            // The 5 images of the reference file (VNN-COMP 2021 verivital properties).
+            vec![(
+                "Convnet_avgpool".into(),
+                shared.join("models/verivital/Convnet_avgpool.onnx"),
+                read_images("reference/verivital__Convnet_avgpool.json", "", "x0"),
+            )]
+        } else {
+            ["mnist-net_256x2", "mnist-net_256x4"]
+                .iter()
+                .map(|n| {
+                    (
+                        n.to_string(),
+                        shared.join(format!("models/mnistfc/{n}.onnx")),
+                        read_images("models/mnistfc/images.json", "images", "x"),
+                    )
+                })
+                .collect()
+        };
     println!(
         "tail {tail:?}, split {split}, method {} ({}), slopes {}, noise {family:?}, delta 1e-4 (Gaussian: radii are σ)\n",
         method.name(),
@@ -90,8 +129,8 @@ fn main() -> proven::Result<()> {
         "| net | image | worst-case ε | plain PROVEN ε | prob. intermediate ε | ratio to worst case | reference ε | ours/ref | charged sides | s/image (prob.) | s/image (plain PROVEN) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    for net_name in ["mnist-net_256x2", "mnist-net_256x4"] {
-        let net = load_onnx::<f64>(shared.join(format!("models/mnistfc/{net_name}.onnx")))?.network;
+    for (net_name, path, net_images) in &nets {
+        let net = load_onnx::<f64>(path)?.network;
         let reference: Vec<serde_json::Value> = std::fs::read_to_string(
             shared.join(format!("reference/prob_intermediate__{net_name}.json")),
         )
@@ -125,21 +164,9 @@ fn main() -> proven::Result<()> {
             .collect::<proven::Result<_>>()?;
         let (mut ratios, mut vs_ref, mut cost, mut times) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (i, img) in json["images"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .take(images)
-            .enumerate()
-        {
-            let x: Vec<f64> = img["x"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap())
-                .collect();
-            let x = DVector::from_vec(x);
-            let label = img["label"].as_u64().unwrap() as usize;
+        for (i, (x, label)) in net_images.iter().take(images).enumerate() {
+            let x = DVector::from_vec(x.clone());
+            let label = *label;
             assert_eq!(net.forward(&x)?.argmax().0, label);
             let start = Instant::now();
             let mut r = c.radius(&x, label, &family)?;
@@ -147,7 +174,7 @@ fn main() -> proven::Result<()> {
                 // Replace the probabilistic search: certified when any slope rule certifies.
                 let mut calls = 0;
                 let search = search_radius(SearchSchedule::default(), |s| {
-                    let noise = family.at(784, s, 1e-4)?;
+                    let noise = family.at(x.len(), s, 1e-4)?;
                     for v in &variants {
                         calls += 1;
                         if v.certify(&x, label, noise.as_ref())?.is_certified() {
@@ -168,7 +195,7 @@ fn main() -> proven::Result<()> {
             cost.push(secs / plain_secs);
             let eps = r.probabilistic.certified;
             let certifier = if best_slopes {
-                let noise = family.at(784, eps, 1e-4)?;
+                let noise = family.at(x.len(), eps, 1e-4)?;
                 variants
                     .iter()
                     .find(|v| {
@@ -179,7 +206,7 @@ fn main() -> proven::Result<()> {
             } else {
                 &c
             };
-            let cert = certifier.certify(&x, label, family.at(784, eps, 1e-4)?.as_ref())?;
+            let cert = certifier.certify(&x, label, family.at(x.len(), eps, 1e-4)?.as_ref())?;
             let sides = cert.intermediate.map_or(0, |a| a.sides);
             let refe = reference
                 .get(i)

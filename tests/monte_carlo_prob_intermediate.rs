@@ -9,8 +9,8 @@
 //! outside the region with `P[X ∉ B]` (Clopper–Pearson at 99.9 %).
 //!
 //! The default run checks one case (256x2 image 0, general bounded noise, 20,000 samples). The
-//! full run (images 0–2 of 256x2 and 256x4, five families, 100,000 samples each; about 15 min on
-//! 2 loaded cores) is
+//! full run (images 0–2 of 256x2 and 256x4, five families, 100,000 samples each; 1191 s on
+//! 2 cores at load average 12–15) is
 //! `cargo test --release --test monte_carlo_prob_intermediate -- --ignored --nocapture`;
 //! its table is in docs/results.md.
 
@@ -220,7 +220,7 @@ fn general_bounded_noise_on_256x2_image_0() {
 }
 
 #[test]
-#[ignore = "heavy: about 15 min; run with --ignored --nocapture"]
+#[ignore = "heavy: about 20 min; run with --ignored --nocapture"]
 fn every_family_three_images_per_network() {
     let families = Families::new();
     println!("{HEADER}");
