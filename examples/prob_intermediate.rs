@@ -42,6 +42,9 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
+/// Images as (x, label).
+type Images = Vec<(Vec<f64>, usize)>;
+
 fn load() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -78,7 +81,7 @@ fn main() -> proven::Result<()> {
     let best_slopes = arg("--slopes").as_deref() == Some("best");
     let images: usize = arg("--images").and_then(|s| s.parse().ok()).unwrap_or(15);
     // (name, ONNX path, images as (x, label)).
-    let read_images = |file: &str, list: &str, x_key: &str| -> Vec<(Vec<f64>, usize)> {
+    let read_images = |file: &str, list: &str, x_key: &str| -> Images {
         let text = std::fs::read_to_string(shared.join(file)).unwrap_or_default();
         let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
         let array = if list.is_empty() { &json } else { &json[list] };
@@ -95,26 +98,26 @@ fn main() -> proven::Result<()> {
             })
             .unwrap_or_default()
     };
-    let nets: Vec<(String, std::path::PathBuf, Vec<(Vec<f64>, usize)>)> =
-        if std::env::args().any(|a| a == "--cnn") {
-            // The 5 images of the reference file (VNN-COMP 2021 verivital properties).
-            vec![(
-                "Convnet_avgpool".into(),
-                shared.join("models/verivital/Convnet_avgpool.onnx"),
-                read_images("reference/verivital__Convnet_avgpool.json", "", "x0"),
-            )]
-        } else {
-            ["mnist-net_256x2", "mnist-net_256x4"]
-                .iter()
-                .map(|n| {
-                    (
-                        n.to_string(),
-                        shared.join(format!("models/mnistfc/{n}.onnx")),
-                        read_images("models/mnistfc/images.json", "images", "x"),
-                    )
-                })
-                .collect()
-        };
+    let nets: Vec<(String, std::path::PathBuf, Images)> = if std::env::args().any(|a| a == "--cnn")
+    {
+        // The 5 images of the reference file (VNN-COMP 2021 verivital properties).
+        vec![(
+            "Convnet_avgpool".into(),
+            shared.join("models/verivital/Convnet_avgpool.onnx"),
+            read_images("reference/verivital__Convnet_avgpool.json", "", "x0"),
+        )]
+    } else {
+        ["mnist-net_256x2", "mnist-net_256x4"]
+            .iter()
+            .map(|n| {
+                (
+                    n.to_string(),
+                    shared.join(format!("models/mnistfc/{n}.onnx")),
+                    read_images("models/mnistfc/images.json", "images", "x"),
+                )
+            })
+            .collect()
+    };
     println!(
         "tail {tail:?}, split {split}, method {} ({}), slopes {}, noise {family:?}, delta 1e-4 (Gaussian: radii are σ)\n",
         method.name(),
