@@ -269,7 +269,7 @@ impl<'a> DeficitSolver<'a> {
 ///
 /// # Examples
 /// ```
-/// use proven::noise::{chernoff_deficit, deficit, TailBound, Uniform};
+/// use proven::noise::{chernoff_deficit, deficit, NoiseModel, TailBound, Uniform};
 /// let u = Uniform::new(4, 1.0).unwrap();
 /// let a = [1.0, 1.0, 1.0, 1.0];
 /// let sg = deficit(&u, &a, 1e-3, TailBound::SubGaussian).unwrap();
