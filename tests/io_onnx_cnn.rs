@@ -124,11 +124,21 @@ fn input(n: usize, seed: f64) -> Vec<f64> {
         .collect()
 }
 
+/// The reader's forward pass at `x`, after checking that the network built from the same bytes
+/// (the crate's layers) computes the same values.
 fn run(bytes: &[u8], x: &[f64]) -> Vec<f64> {
+    use proven::Network;
     let g = onnx::parse_bytes(bytes).unwrap();
     assert_eq!(g.input_dim(), x.len());
-    let y = g.forward(&DVector::from_vec(x.to_vec())).unwrap();
+    let x = DVector::from_vec(x.to_vec());
+    let y = g.forward(&x).unwrap();
     assert_eq!(y.len(), g.output_dim());
+    let net = onnx::from_bytes::<f64>(bytes).unwrap().network;
+    close(
+        net.forward(&x).unwrap().as_slice(),
+        y.as_slice(),
+        "network vs reader",
+    );
     y.as_slice().to_vec()
 }
 

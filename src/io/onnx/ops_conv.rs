@@ -8,7 +8,7 @@ use super::attrs::Attrs;
 use super::cnn::ConvSpec;
 use super::convert::{Converter, NodeCtx, Value};
 use super::tensor::Tensor;
-use super::window_attrs::{MAX_PAD, map_shape, read_window};
+use super::window_attrs::{MAX_WINDOW, map_shape, read_window};
 use std::rc::Rc;
 
 /// The float data of constant input `i`, or a typed error naming the node and operand.
@@ -148,10 +148,13 @@ impl Converter {
             ));
         }
         let rank = shape.len();
-        if pads.len() != 2 * rank || pads.iter().any(|&p| !(0..=MAX_PAD).contains(&p)) {
+        if pads.len() != 2 * rank || pads.iter().any(|&p| !(0..=MAX_WINDOW).contains(&p)) {
             return Err(at.invalid(
                 "pads",
-                format!("{pads:?}; {} values in [0, {MAX_PAD}] are needed", 2 * rank),
+                format!(
+                    "{pads:?}; {} values in [0, {MAX_WINDOW}] are needed",
+                    2 * rank
+                ),
             ));
         }
         if pads.iter().all(|&p| p == 0) {

@@ -6,8 +6,9 @@ use super::attrs::Attrs;
 use super::cnn::{MapShape, Window};
 use super::convert::NodeCtx;
 
-/// The largest padding accepted on one side (larger values could only describe oversized maps).
-pub(super) const MAX_PAD: i64 = 1 << 20;
+/// The largest kernel size, stride, dilation or one-sided padding accepted: larger values are
+/// rejected as implausible, which keeps the window arithmetic far from overflow.
+pub(super) const MAX_WINDOW: i64 = 1 << 20;
 
 /// The NCHW map of a network value of shape `[1, C, H, W]`.
 pub(super) fn map_shape(ctx: &NodeCtx, shape: &[usize]) -> Result<MapShape, OnnxErrorKind> {
@@ -31,12 +32,12 @@ pub(super) fn map_shape(ctx: &NodeCtx, shape: &[usize]) -> Result<MapShape, Onnx
 fn pair(at: &Attrs, name: &str, default: (usize, usize)) -> Result<(usize, usize), OnnxErrorKind> {
     match at.ints(name)? {
         None => Ok(default),
-        Some(&[a, b]) if (1..=MAX_PAD).contains(&a) && (1..=MAX_PAD).contains(&b) => {
+        Some(&[a, b]) if (1..=MAX_WINDOW).contains(&a) && (1..=MAX_WINDOW).contains(&b) => {
             Ok((a as usize, b as usize))
         }
         Some(v) => Err(at.invalid(
             name,
-            format!("{v:?}; two values in [1, {MAX_PAD}] are needed for a 2-D operation"),
+            format!("{v:?}; two values in [1, {MAX_WINDOW}] are needed for a 2-D operation"),
         )),
     }
 }
@@ -82,20 +83,18 @@ pub(super) fn read_window(
     }
     let auto_pad = at.string("auto_pad", "NOTSET")?;
     let padding = match auto_pad.as_str() {
-        "NOTSET" => {
-            match at.ints("pads")? {
-                None => [0; 4],
-                Some(&[t, l, b, r]) if [t, l, b, r].iter().all(|p| (0..=MAX_PAD).contains(p)) => {
-                    [t as usize, l as usize, b as usize, r as usize]
-                }
-                Some(v) => {
-                    return Err(at.invalid(
-                    "pads",
-                    format!("{v:?}; four values [top, left, bottom, right] in [0, {MAX_PAD}] are needed"),
-                ));
-                }
+        "NOTSET" => match at.ints("pads")? {
+            None => [0; 4],
+            Some(&[t, l, b, r]) if [t, l, b, r].iter().all(|p| (0..=MAX_WINDOW).contains(p)) => {
+                [t as usize, l as usize, b as usize, r as usize]
             }
-        }
+            Some(v) => {
+                return Err(at.invalid(
+                    "pads",
+                    format!("{v:?}; four values [top, left, bottom, right] in [0, {MAX_WINDOW}] are needed"),
+                ));
+            }
+        },
         "VALID" => [0; 4],
         "SAME_UPPER" | "SAME_LOWER" => {
             let total = |n: usize, k: usize, s: usize, d: usize| {
