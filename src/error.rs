@@ -130,6 +130,16 @@ pub enum Error {
         /// What was violated.
         reason: String,
     },
+    /// A dataset file (for example the embedded digits CSV) could not be decoded or parsed.
+    #[error("{source_name}, line {line}: {message}")]
+    Dataset {
+        /// The file, or `"<embedded digits.csv.gz>"`.
+        source_name: String,
+        /// 1-based line of the CSV (0 when the whole file is unreadable).
+        line: usize,
+        /// What is wrong, naming the column and value.
+        message: String,
+    },
 }
 
 /// `std::result::Result` with [`Error`].

@@ -16,6 +16,7 @@
 
 pub mod activation;
 pub mod certify;
+pub mod datasets;
 pub mod domain;
 pub mod engine;
 pub mod error;

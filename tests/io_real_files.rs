@@ -3,8 +3,7 @@
 mod io_common;
 
 use io_common::{files_with_ext, models_dir, require};
-use proven::Error;
-use proven::io::onnx::{self, OnnxErrorKind};
+use proven::io::onnx;
 use proven::io::vnnlib;
 use std::collections::HashMap;
 use std::path::Path;
@@ -111,28 +110,42 @@ fn every_mlp_onnx_file_converts() {
 }
 
 #[test]
-fn cnn_files_name_the_unsupported_operator() {
-    let Some(dir) = require(models_dir(), "cnn_files_name_the_unsupported_operator") else {
+fn every_cnn_onnx_file_converts() {
+    let Some(dir) = require(models_dir(), "every_cnn_onnx_file_converts") else {
         return;
     };
     let mut files = files_with_ext(&dir.join("verivital"), "onnx");
     files.extend(files_with_ext(&dir.join("oval21"), "onnx"));
     assert_eq!(files.len(), 5);
     for f in files {
-        match onnx::read_graph(&f) {
-            Err(Error::Onnx {
-                kind: OnnxErrorKind::UnsupportedOperator { op_type, node },
-                ..
-            }) => {
-                assert_eq!(op_type, "Conv");
-                assert_eq!(node, "`Conv_0`");
-                let msg = onnx::read_graph(&f).unwrap_err().to_string();
-                assert!(
-                    msg.contains("unsupported operator Conv at node `Conv_0`"),
-                    "{msg}"
-                );
-            }
-            other => panic!("{}: expected unsupported Conv, got {other:?}", f.display()),
-        }
+        let g = onnx::read_graph(&f).unwrap();
+        let name = f.file_stem().unwrap().to_string_lossy().into_owned();
+        let kinds: String = g
+            .layers
+            .iter()
+            .map(|l| match l {
+                onnx::LayerSpec::Conv2d(_) => 'C',
+                onnx::LayerSpec::Activation { .. } => 'r',
+                onnx::LayerSpec::AvgPool2d { .. } => 'A',
+                onnx::LayerSpec::MaxPool2d(_) => 'M',
+                onnx::LayerSpec::Dense { .. } => 'D',
+                _ => '?',
+            })
+            .collect();
+        // The all-zero Pad of Convnet_avgpool adds no layer.
+        let (input, want) = match name.as_str() {
+            "Convnet_avgpool" => (vec![1, 1, 28, 28], "CrAD"),
+            "Convnet_maxpool" => (vec![1, 1, 28, 28], "CrMD"),
+            "cifar_base_kw" | "cifar_wide_kw" => (vec![1, 3, 32, 32], "CrCrDrD"),
+            "cifar_deep_kw" => (vec![1, 3, 32, 32], "CrCrCrCrDrD"),
+            other => panic!("unexpected model {other}"),
+        };
+        assert_eq!(
+            (g.input_shape.clone(), kinds.as_str()),
+            (input, want),
+            "{name}"
+        );
+        assert!(g.dag.is_none(), "{name}");
+        assert_eq!(g.output_dim(), 10, "{name}");
     }
 }

@@ -28,19 +28,29 @@
 
 use crate::activation::{round_down, round_up};
 use crate::engine::{IntermediateTightener, RowBounds};
-use crate::noise::{NoiseModel, Probability, TailBound, deficit};
+use crate::noise::{DeficitSolver, NoiseModel, Probability, TailBound, chernoff_deficit};
 use crate::{Float, Interval, Layer, Result};
 
 /// Narrows intermediate intervals with a noise model's tail at a fixed per-side budget, and
 /// keeps the accounting.
+///
+/// # Cost
+/// Where the tail has a closed-form inverse ([`NoiseModel::closed_form`]: sub-Gaussian,
+/// Hoeffding, Bernstein, exact normal) every side costs one pass over its row (the spreads of
+/// a whole layer's rows are computed in one column-major sweep, the multiplier once per
+/// budget). [`TailBound::Chernoff`] on noise without a closed form for it is applied in two
+/// steps: the sub-Gaussian closed form for every unstable neuron, then the Chernoff deficit
+/// ([`chernoff_deficit`], never larger) only for the neurons still unstable after that.
 #[derive(Debug)]
 pub struct ProbabilisticTightener<'a> {
     noise: &'a dyn NoiseModel,
     center: Vec<f64>,
-    tail: TailBound,
+    solver: DeficitSolver<'a>,
+    chernoff_refine: bool,
     side_budget: f64,
     charged: Probability,
     sides: usize,
+    scratch: Vec<f64>,
 }
 
 impl<'a> ProbabilisticTightener<'a> {
@@ -49,7 +59,8 @@ impl<'a> ProbabilisticTightener<'a> {
     ///
     /// # Errors
     /// [`crate::Error::DimensionMismatch`] if `x0` does not fit the noise;
-    /// [`crate::Error::InvalidParameter`] for a budget outside (0, 1).
+    /// [`crate::Error::InvalidParameter`] for a budget outside (0, 1);
+    /// [`crate::Error::NotCertified`] for an estimate.
     pub fn new(
         noise: &'a dyn NoiseModel,
         x0: &[f64],
@@ -70,14 +81,27 @@ impl<'a> ProbabilisticTightener<'a> {
                 "the per-side budget must lie in (0, 1)",
             ));
         }
+        // Chernoff without a closed form: sub-Gaussian first (it bounds the same MGF, so it is
+        // valid wherever Chernoff is), Chernoff for the sides that stay unstable.
+        let chernoff_refine = tail == TailBound::Chernoff
+            && noise.closed_form(TailBound::Chernoff).is_none()
+            && noise.closed_form(TailBound::SubGaussian).is_some();
+        let first = if chernoff_refine {
+            TailBound::SubGaussian
+        } else {
+            tail
+        };
+        let solver = DeficitSolver::new(noise, first, side_budget)?;
         let center = x0.iter().zip(noise.mean()).map(|(x, m)| x + m).collect();
         Ok(Self {
             noise,
             center,
-            tail,
+            solver,
+            chernoff_refine,
             side_budget,
             charged: Probability::ZERO,
             sides: 0,
+            scratch: Vec::new(),
         })
     }
 
@@ -101,6 +125,52 @@ impl<'a> ProbabilisticTightener<'a> {
         self.charged = self.charged.add_upper(Probability::new(self.side_budget)?);
         Ok(())
     }
+
+    /// The deficits of both sides of the unstable rows (`+∞` for the others).
+    fn side_deficits<T: Float>(
+        &mut self,
+        lines: &RowBounds<'_, T>,
+        unstable: &[bool],
+    ) -> Result<(Vec<f64>, Vec<f64>)> {
+        if self.solver.has_closed_form() {
+            return Ok((
+                self.solver.deficits(&lines.lower.a, false)?,
+                self.solver.deficits(&lines.upper.a, true)?,
+            ));
+        }
+        let rows = lines.rows.len();
+        let (mut low, mut up) = (vec![f64::INFINITY; rows], vec![f64::INFINITY; rows]);
+        for (r, &j) in lines.rows.iter().enumerate() {
+            if unstable[j] {
+                low[r] = self
+                    .solver
+                    .deficit_of(&lines.lower.a, r, false, &mut self.scratch)?;
+                up[r] = self
+                    .solver
+                    .deficit_of(&lines.upper.a, r, true, &mut self.scratch)?;
+            }
+        }
+        Ok((low, up))
+    }
+
+    /// The Chernoff deficit of row `r` of `a` (of `−a` when `negate`), improving on `start`.
+    fn chernoff<T: Float>(
+        &mut self,
+        a: &nalgebra::DMatrix<T>,
+        r: usize,
+        negate: bool,
+        start: f64,
+    ) -> Result<f64> {
+        if !(start.is_finite() && start > 0.0) {
+            return Ok(start);
+        }
+        self.scratch.clear();
+        self.scratch.extend(a.row(r).iter().map(|v| {
+            let v = v.as_f64();
+            if negate { -v } else { v }
+        }));
+        chernoff_deficit(self.noise, &self.scratch, self.side_budget, start)
+    }
 }
 
 impl<T: Float> IntermediateTightener<T> for ProbabilisticTightener<'_> {
@@ -111,41 +181,45 @@ impl<T: Float> IntermediateTightener<T> for ProbabilisticTightener<'_> {
         interval: &mut Interval<T>,
     ) -> Result<()> {
         let n = interval.dim();
-        let mut unstable = vec![true; n];
-        if let Some(list) = layer.unstable_inputs(interval) {
-            unstable = vec![false; n];
-            for j in list {
-                unstable[j] = true;
+        let unstable = match layer.unstable_inputs(interval) {
+            Some(list) => {
+                let mut mask = vec![false; n];
+                for j in list {
+                    mask[j] = true;
+                }
+                mask
             }
+            None => vec![true; n],
+        };
+        if !lines.rows.iter().any(|&j| unstable[j]) {
+            return Ok(());
         }
-        let mut row = vec![0.0; self.center.len()];
+        let mu_low = crate::noise::row_dots(&lines.lower.a, &self.center);
+        let mu_up = crate::noise::row_dots(&lines.upper.a, &self.center);
+        let (s_low, s_up) = self.side_deficits(lines, &unstable)?;
         for (r, &j) in lines.rows.iter().enumerate() {
             if !unstable[j] {
                 continue;
             }
-            // Lower side.
-            for (k, v) in row.iter_mut().enumerate() {
-                *v = lines.lower.a[(r, k)].as_f64();
+            // Lower side: P[a_L·(Δ − EΔ) < −s] ≤ d. Upper side: P[(−a_U)·(Δ − EΔ) < −s] ≤ d.
+            let mu_l = mu_low[r] + lines.lower.b[r].as_f64();
+            let mu_u = mu_up[r] + lines.upper.b[r].as_f64();
+            let (mut sl, mut su) = (s_low[r], s_up[r]);
+            if self.chernoff_refine {
+                let l = interval.lower()[j].as_f64().max(mu_l - sl);
+                let u = interval.upper()[j].as_f64().min(mu_u + su);
+                if l < 0.0 && u > 0.0 {
+                    sl = self.chernoff(&lines.lower.a, r, false, sl)?;
+                    su = self.chernoff(&lines.upper.a, r, true, su)?;
+                }
             }
-            let mu = dot(&row, &self.center) + lines.lower.b[r].as_f64();
-            let s = deficit(self.noise, &row, self.side_budget, self.tail)?;
-            if interval.raise_lower(j, round_down::<T>(mu - s)) {
+            if sl.is_finite() && interval.raise_lower(j, round_down::<T>(mu_l - sl)) {
                 self.charge()?;
             }
-            // Upper side: P[a_U·(Δ − EΔ) > s] = P[(−a_U)·(Δ − EΔ) < −s].
-            for (k, v) in row.iter_mut().enumerate() {
-                *v = -lines.upper.a[(r, k)].as_f64();
-            }
-            let mu = -dot(&row, &self.center) + lines.upper.b[r].as_f64();
-            let s = deficit(self.noise, &row, self.side_budget, self.tail)?;
-            if interval.lower_upper(j, round_up::<T>(mu + s)) {
+            if su.is_finite() && interval.lower_upper(j, round_up::<T>(mu_u + su)) {
                 self.charge()?;
             }
         }
         Ok(())
     }
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }

@@ -5,6 +5,7 @@ mod batch;
 mod family;
 mod intermediate;
 mod monte_carlo;
+mod monte_carlo_intervals;
 mod probabilistic;
 mod search;
 
@@ -13,6 +14,7 @@ pub use intermediate::ProbabilisticTightener;
 pub use monte_carlo::{
     MONTE_CARLO_BATCH, MonteCarloReport, RowsMonteCarloReport, monte_carlo_rows, monte_carlo_top1,
 };
+pub use monte_carlo_intervals::{IntervalsMonteCarloReport, monte_carlo_intervals};
 pub use probabilistic::{
     Certifier, IntermediateAccounting, IntermediateMode, ProbabilisticCertificate, RadiiReport,
     RadiusReport,

@@ -430,7 +430,9 @@ impl<'a, T: Float, N: Network<T> + ?Sized> Certifier<'a, T, N> {
     /// test and every tail test at the same radius use one call (as in the reference files
     /// `proven_radius__*.json`); for Gaussian families the tails share the truncation-box calls
     /// among themselves. With [`IntermediateMode::Probabilistic`] the bounds depend on the tail
-    /// and every probabilistic test is its own call. `bound_calls` counts the distinct calls.
+    /// and every probabilistic test is its own call, and the probabilistic searches of a
+    /// [`SearchSchedule::DoublingBisection`] start at 4× the worst-case radius instead of the
+    /// schedule's start (fewer bracketing calls). `bound_calls` counts the distinct calls.
     ///
     /// # Errors
     /// [`Error::NotCertified`] if a tail is [`TailBound::CltEstimate`]; otherwise as
@@ -475,13 +477,28 @@ impl<'a, T: Float, N: Network<T> + ?Sized> Certifier<'a, T, N> {
             Ok(b.lower_bounds().iter().all(|v| *v > T::zero()))
         })?;
         let mut probabilistic = Vec::with_capacity(tails.len());
+        // With probabilistic intermediate bounds every test is its own call: start the
+        // bracketing at 4× the worst-case radius (the measured ratio is 4–6× on the mnistfc MLPs)
+        // instead of the schedule's start. Any start is sound (the reported radius is one that
+        // was tested); this only saves bracketing calls.
+        let schedule = match (self.schedule, worst_case_intermediate) {
+            (SearchSchedule::DoublingBisection { steps, .. }, false)
+                if worst_case.certified > 0.0 && worst_case.failed.is_finite() =>
+            {
+                SearchSchedule::DoublingBisection {
+                    start: 4.0 * worst_case.certified,
+                    steps,
+                }
+            }
+            (schedule, _) => schedule,
+        };
         for &tail in tails {
             let c = Self {
                 tail,
                 _scalar: std::marker::PhantomData,
                 ..*self
             };
-            let search = search_radius(self.schedule, |s| {
+            let search = search_radius(schedule, |s| {
                 let noise = family.at(x0.len(), s, self.delta)?;
                 if !worst_case_intermediate {
                     calls.set(calls.get() + 1);

@@ -87,6 +87,48 @@ impl<T: Float> ElementwiseAffine<T> {
         Self::new(scale, shift)
     }
 
+    /// A per-channel affine map on a `C × H × W` tensor (NCHW): every pixel of channel `c` is
+    /// mapped to `scale[c]·x + shift[c]`. This is inference-mode batch normalisation with
+    /// `scale = γ/√(var + ε)` and `shift = β − scale·μ` when it cannot be folded into a
+    /// neighbouring affine layer.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if `scale` or `shift` does not have `C` entries or the shape
+    /// has a zero extent; [`Error::NonFinite`] for NaN or infinite entries (index = channel).
+    ///
+    /// # Examples
+    /// ```
+    /// use proven::layers::{ElementwiseAffine, Shape3};
+    /// use proven::Layer;
+    /// use nalgebra::DVector;
+    /// let s = Shape3::new(2, 1, 2).unwrap();
+    /// let bn = ElementwiseAffine::per_channel(s, &[2.0, -1.0], &[0.0, 1.0]).unwrap();
+    /// let y = bn.forward(&DVector::from_vec(vec![1.0, 2.0, 3.0, 4.0]));
+    /// assert_eq!(y.as_slice(), &[2.0, 4.0, -2.0, -3.0]);
+    /// ```
+    pub fn per_channel(shape: super::Shape3, scale: &[T], shift: &[T]) -> Result<Self> {
+        shape.validate("per-channel affine shape")?;
+        for (what, v) in [("scale", scale), ("shift", shift)] {
+            if v.len() != shape.channels {
+                return Err(Error::mismatch(
+                    format!("per-channel affine {what} length (= channels)"),
+                    shape.channels,
+                    v.len(),
+                ));
+            }
+            if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+                return Err(Error::NonFinite {
+                    context: format!("per-channel affine {what} (index = channel)"),
+                    index: i,
+                    value: v[i].as_f64(),
+                });
+            }
+        }
+        let plane = shape.plane();
+        let expand = |v: &[T]| DVector::from_fn(shape.len(), |j, _| v[j / plane]);
+        Self::new(expand(scale), expand(shift))
+    }
+
     /// The scale vector.
     pub fn scale(&self) -> &DVector<T> {
         &self.scale

@@ -16,14 +16,29 @@
 //! `proven::testing::check_layer` (cargo feature `testing`; see `examples/custom_layer.rs`).
 
 mod activation_layer;
+mod conv2d;
 mod dense;
+mod densify;
 mod elementwise_affine;
 mod flatten;
+mod max_pool2d;
+mod on_slice;
+mod pool2d;
+mod rewire;
+mod shape;
+mod window;
 
 pub use activation_layer::{ActivationLayer, backward_through_relaxation};
+pub use conv2d::{CHUNK_ELEMENTS, Conv2d, Conv2dGeometry, MAX_DENSE_ELEMENTS};
 pub use dense::Dense;
+pub use densify::densify;
 pub use elementwise_affine::ElementwiseAffine;
 pub use flatten::Flatten;
+pub use max_pool2d::MaxPool2d;
+pub use on_slice::OnSlice;
+pub use pool2d::{AvgPool2d, Pool2dGeometry};
+pub use rewire::Rewire;
+pub use shape::Shape3;
 
 use crate::activation::RelaxationPolicy;
 use crate::{Float, Interval, Result};

@@ -1,7 +1,9 @@
 //! Networks: an ordered list of [`Layer`]s with checked shapes.
 
+mod graph;
 mod sequential;
 
+pub use graph::{GraphBuilder, NodeId};
 pub use sequential::Sequential;
 
 use crate::{Float, Layer, Result};

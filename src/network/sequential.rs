@@ -56,6 +56,11 @@ impl<T: Float> Sequential<T> {
         self.layers.len()
     }
 
+    /// The layers, first to last, by value (to rebuild a network with some layers replaced).
+    pub fn into_layers(self) -> Vec<Box<dyn Layer<T>>> {
+        self.layers
+    }
+
     /// Always false (construction rejects empty networks).
     pub fn is_empty(&self) -> bool {
         self.layers.is_empty()

@@ -1,7 +1,7 @@
 //! [`Bernoulli`]: two-point noise, symmetric (±ε, Rademacher) or asymmetric ({0, +ε}).
 
 use super::laws::CoordLaw;
-use super::tails::{bounded_lower, bounded_upper, check_row};
+use super::tails::{bounded_cumulant, bounded_lower, bounded_upper, check_row};
 use super::{NoiseModel, Probability, Region, TailBound, TailValue, check_dim, check_positive};
 use crate::{Error, Result};
 use rand::RngExt;
@@ -159,5 +159,13 @@ impl NoiseModel for Bernoulli {
         check_row(a, s, self.dim)?;
         let law = self.coord();
         bounded_lower(&move |_| law, a, s, method)
+    }
+    fn closed_form(&self, method: TailBound) -> Option<super::ClosedForm> {
+        let law = self.coord();
+        super::closed_form::bounded_closed_form(&move |_| law, self.dim, method)
+    }
+    fn cumulant(&self, a: &[f64], lambda: f64) -> Option<(f64, f64)> {
+        let law = self.coord();
+        (a.len() == self.dim).then(|| bounded_cumulant(&move |_| law, a, lambda))?
     }
 }

@@ -1,7 +1,7 @@
 //! [`BoundedIndependent`]: general independent bounded noise with per-coordinate ranges.
 
 use super::laws::CoordLaw;
-use super::tails::{bounded_upper, check_row};
+use super::tails::{bounded_cumulant, bounded_upper, check_row};
 use super::{NoiseModel, Probability, Region, TailBound, TailValue};
 use crate::{Error, Result};
 use rand::RngExt;
@@ -234,5 +234,11 @@ impl NoiseModel for BoundedIndependent {
     fn tail_lower(&self, a: &[f64], s: f64, _method: TailBound) -> Result<Probability> {
         check_row(a, s, self.dim())?;
         Ok(Probability::ZERO)
+    }
+    fn closed_form(&self, method: TailBound) -> Option<super::ClosedForm> {
+        super::closed_form::bounded_closed_form(&|k| self.coord(k), self.lo.len(), method)
+    }
+    fn cumulant(&self, a: &[f64], lambda: f64) -> Option<(f64, f64)> {
+        (a.len() == self.lo.len()).then(|| bounded_cumulant(&|k| self.coord(k), a, lambda))?
     }
 }

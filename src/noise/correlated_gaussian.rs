@@ -233,4 +233,15 @@ impl NoiseModel for CorrelatedGaussian {
         let (v, err) = self.var(a);
         Ok(gaussian_lower((v - err).max(0.0), s, method))
     }
+    /// Exact normal tails (and the sub-Gaussian / Chernoff bound) in closed form:
+    /// `aΣaᵀ = ‖Lᵀa‖²` plus the factorisation's error bound per unit of `‖a‖²`.
+    fn closed_form(&self, method: TailBound) -> Option<super::ClosedForm> {
+        let d = self.sigma.len();
+        let slack = 16.0 * d as f64 * U * self.lambda_max + self.clamped;
+        let spread = super::Spread::Factor {
+            factor: self.factor.clone(),
+            slack,
+        };
+        super::closed_form::gaussian_closed_form(spread, method)
+    }
 }

@@ -138,4 +138,14 @@ impl NoiseModel for Gaussian {
         let v_down = self.var(a) * (1.0 - gamma(a.len() + 4));
         Ok(gaussian_lower(v_down, s, method))
     }
+    /// Exact normal tails (and the sub-Gaussian / Chernoff bound) in closed form, with the
+    /// weights `σ_k²` rounded up.
+    fn closed_form(&self, method: TailBound) -> Option<super::ClosedForm> {
+        let w = self
+            .sigma
+            .iter()
+            .map(|s| s * s * (1.0 + 4.0 * super::probability::U))
+            .collect();
+        super::closed_form::gaussian_closed_form(super::Spread::Diagonal(w), method)
+    }
 }

@@ -46,6 +46,7 @@ mod bernoulli;
 mod bounded;
 mod certificate;
 mod clopper_pearson;
+mod closed_form;
 mod convolution;
 mod correlated_gaussian;
 mod deficit;
@@ -67,8 +68,9 @@ pub use bernoulli::Bernoulli;
 pub use bounded::BoundedIndependent;
 pub use certificate::{RowCertificate, Top1Certificate, certify_rows, check_domain, top1};
 pub use clopper_pearson::clopper_pearson;
+pub use closed_form::{ClosedForm, Profile, Spread, row_dots};
 pub use correlated_gaussian::CorrelatedGaussian;
-pub use deficit::deficit;
+pub use deficit::{DeficitSolver, chernoff_deficit, deficit};
 pub use gaussian::Gaussian;
 pub use probability::{Probability, TailValue};
 pub use region::Region;
@@ -150,6 +152,25 @@ pub trait NoiseModel: Send + Sync + Debug {
     /// # Errors
     /// As [`NoiseModel::tail_upper`] for a bad row.
     fn tail_lower(&self, a: &[f64], s: f64, method: TailBound) -> Result<Probability>;
+
+    /// The closed-form inverse of `method` ([`ClosedForm`]: a spread of the row and a profile),
+    /// if it has one, so that deficits cost `O(d)` per row without bisection
+    /// ([`DeficitSolver`]). `None` (the default) means: invert [`NoiseModel::tail_upper`]
+    /// numerically. An override must be consistent with `tail_upper`: the closed-form deficit
+    /// at budget `d` must have a certified tail of at most `d`.
+    fn closed_form(&self, method: TailBound) -> Option<ClosedForm> {
+        let _ = method;
+        None
+    }
+
+    /// A certified upper bound on the cumulant `Ψ(λ) = ln E exp(−λ·a·(Δ − EΔ))` at `λ > 0`,
+    /// with `Ψ'(λ)` (need not be rounded), for Chernoff deficits ([`chernoff_deficit`]):
+    /// `s = (Ψ(λ) + ln(1/d))/λ` is a valid deficit at budget `d` for every `λ > 0`.
+    /// `None` (the default) where no moment generating function is known.
+    fn cumulant(&self, a: &[f64], lambda: f64) -> Option<(f64, f64)> {
+        let _ = (a, lambda);
+        None
+    }
 }
 
 /// A standard normal draw (Box–Muller).

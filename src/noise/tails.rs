@@ -188,6 +188,28 @@ fn chernoff(laws: &dyn Fn(usize) -> CoordLaw, a: &[f64], s: f64) -> Probability 
     Probability::upper_from_ln(best)
 }
 
+/// `(Ψ(λ) rounded up, Ψ'(λ))` for `Ψ(λ) = Σ_k ψ_k(−λ a_k)`, the cumulant of `−λ·Σ a_k Y_k`.
+pub(crate) fn bounded_cumulant(
+    laws: &dyn Fn(usize) -> CoordLaw,
+    a: &[f64],
+    lambda: f64,
+) -> Option<(f64, f64)> {
+    if !(lambda > 0.0 && lambda.is_finite()) {
+        return None;
+    }
+    let (mut f, mut err, mut mag, mut df) = (0.0, 0.0, 0.0, 0.0);
+    for (k, &ak) in a.iter().enumerate() {
+        let law = laws(k);
+        let (v, e) = law.psi(-lambda * ak);
+        f += v;
+        err += e;
+        mag += v.abs();
+        df -= ak * law.dpsi(-lambda * ak);
+    }
+    let up = f + err + gamma(a.len() + 2) * mag;
+    (up.is_finite() && df.is_finite()).then_some((up, df))
+}
+
 /// `ln Φ(−x)` for `x ≥ 0`, rounded up (`lower = false`) or down (`lower = true`).
 ///
 /// Uses `½ erfc(x/√2)` while it is representable, and the Mills-ratio bounds

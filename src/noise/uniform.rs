@@ -1,7 +1,7 @@
 //! [`Uniform`]: i.i.d. uniform noise on the ℓ∞ box of radius ε.
 
 use super::laws::CoordLaw;
-use super::tails::{bounded_lower, bounded_upper, check_row};
+use super::tails::{bounded_cumulant, bounded_lower, bounded_upper, check_row};
 use super::{NoiseModel, Probability, Region, TailBound, TailValue, check_dim, check_positive};
 use crate::Result;
 use rand::RngExt;
@@ -103,5 +103,11 @@ impl NoiseModel for Uniform {
     fn tail_lower(&self, a: &[f64], s: f64, method: TailBound) -> Result<Probability> {
         check_row(a, s, self.dim)?;
         bounded_lower(&self.law(), a, s, method)
+    }
+    fn closed_form(&self, method: TailBound) -> Option<super::ClosedForm> {
+        super::closed_form::bounded_closed_form(&self.law(), self.dim, method)
+    }
+    fn cumulant(&self, a: &[f64], lambda: f64) -> Option<(f64, f64)> {
+        (a.len() == self.dim).then(|| bounded_cumulant(&self.law(), a, lambda))?
     }
 }

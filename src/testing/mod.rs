@@ -20,7 +20,8 @@
 //! is set in one place, [`Tolerance`].
 //!
 //! Strategies: [`arb_bounds`], [`arb_interval`], [`arb_dense`], [`arb_elementwise_affine`],
-//! [`arb_activation`], [`arb_network`], [`arb_domain`], [`arb_spec`], [`arb_method`].
+//! [`arb_activation`], [`arb_network`], [`arb_domain`], [`arb_spec`], [`arb_method`]; random small
+//! CNNs (convolution, pooling, batch norm, residual blocks): [`arb_cnn`], [`random_cnn`].
 //!
 //! # Examples
 //! ```
@@ -41,6 +42,7 @@
 //!     .unwrap();
 //! ```
 
+mod cnn;
 mod layer;
 mod network;
 mod relaxation;
@@ -49,6 +51,10 @@ mod strategies;
 mod tolerance;
 mod violation;
 
+pub use cnn::{
+    CnnParts, arb_cnn, cifar_base_kw_like, convnet_avgpool_like, densify_convolutions, random_cnn,
+    random_conv2d, random_pool_geometry,
+};
 pub use layer::check_layer;
 pub use network::{Traces, check_bounds, check_network, extreme_points};
 pub use relaxation::check_relaxation;

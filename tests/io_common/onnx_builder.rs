@@ -87,3 +87,48 @@ pub fn model(input_dims: &[i64], nodes: Vec<NodeProto>, initializer: Vec<TensorP
     }
     .encode_to_vec()
 }
+
+pub fn ints_attr(name: &str, ints: &[i64]) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: attribute_type::INTS,
+        ints: ints.to_vec(),
+        ..Default::default()
+    }
+}
+
+pub fn string_attr(name: &str, s: &str) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: attribute_type::STRING,
+        s: s.as_bytes().to_vec(),
+        ..Default::default()
+    }
+}
+
+pub fn i64_tensor(name: &str, v: &[i64]) -> TensorProto {
+    TensorProto {
+        name: name.into(),
+        dims: vec![v.len() as i64],
+        data_type: data_type::INT64,
+        int64_data: v.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// A deterministic pseudo-random float tensor (values in [-1, 1)), for weights of test models.
+pub fn pseudo_random(name: &str, dims: &[i64], seed: u64) -> TensorProto {
+    let n: i64 = dims.iter().product();
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let v: Vec<f32> = (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 40) as f64 / (1u64 << 24) as f64 * 2.0 - 1.0) as f32
+        })
+        .collect();
+    f32_raw(name, dims, &v)
+}

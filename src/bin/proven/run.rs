@@ -5,7 +5,7 @@ use crate::args::{
     PointArgs, RadiusArgs, RulesArg, TailArg, VerifyArgs,
 };
 use crate::input::{NoiseSpec, Point, parse_noise, read_point};
-use nalgebra::DVector;
+use nalgebra::{DMatrix, DVector};
 use proven::certify::{Certifier, IntermediateMode, NoiseFamily};
 use proven::io::onnx::load_onnx;
 use proven::io::vnnlib::read_vnnlib;
@@ -175,12 +175,29 @@ fn verify(a: VerifyArgs) -> Result<String> {
     let mut state = 0x5eed_u64;
     for case in &prop.cases {
         let domain = InputDomain::Box(case.input.clone());
+        // One bound call for the rows of all disjuncts of the box (each row's bound is computed
+        // on its own, so stacking them only shares the intermediate bounds).
+        let rows: usize = case.disjuncts.iter().map(|d| d.matrix.nrows()).sum();
+        let lower = if rows > 0 {
+            let mut stacked = DMatrix::zeros(rows, net.output_dim());
+            let mut r = 0;
+            for d in &case.disjuncts {
+                let n = d.matrix.nrows();
+                stacked.rows_mut(r, n).copy_from(&d.matrix);
+                r += n;
+            }
+            compute_bounds(&net, &domain, Some(&stacked), &m)?
+                .lower_bounds()
+                .clone()
+        } else {
+            DVector::zeros(0)
+        };
+        let mut first = 0;
         for d in &case.disjuncts {
             // Refuted when some row has M_r·f(x) − rhs_r > 0 on the whole box.
-            let refuted = d.matrix.nrows() > 0 && {
-                let b = compute_bounds(&net, &domain, Some(&d.matrix), &m)?;
-                (0..d.matrix.nrows()).any(|r| b.lower_bounds()[r] > d.rhs[r])
-            };
+            let n = d.matrix.nrows();
+            let refuted = (0..n).any(|r| lower[first + r] > d.rhs[r]);
+            first += n;
             if refuted {
                 continue;
             }

@@ -54,6 +54,18 @@ impl<'a> Attrs<'a> {
         }
     }
 
+    /// A string attribute (UTF-8), or `default` when absent.
+    pub fn string(&self, name: &str, default: &str) -> Result<String, OnnxErrorKind> {
+        match self.find(name) {
+            None => Ok(default.to_string()),
+            Some(a) => {
+                self.check_type(a, attribute_type::STRING, "a string")?;
+                String::from_utf8(a.s.clone())
+                    .map_err(|_| self.wrong(name, "the value is not valid UTF-8".into()))
+            }
+        }
+    }
+
     /// A float attribute, or `default` when absent; must be finite.
     pub fn float(&self, name: &str, default: f64) -> Result<f64, OnnxErrorKind> {
         match self.find(name) {

@@ -1,15 +1,18 @@
 //! Graph → layer-list conversion: the value table and the walk over the nodes.
 //!
 //! Every value is either a constant tensor (initializers, `Constant` nodes and anything computed
-//! from constants only) or the single *dynamic* value that depends on the network input. The graph
-//! must be a chain: each operation that transforms the dynamic value must consume its latest
-//! version. Affine operations are accumulated in a [`Pending`] map and emitted as layers lazily.
+//! from constants only) or a *dynamic* value that depends on the network input. A dynamic value is
+//! a node of the output DAG (its *base*) followed by an affine map not yet emitted ([`Pending`]):
+//! affine operations are accumulated and emitted as layers lazily, when a non-linear operation, a
+//! second linear operation, an addition of two dynamic values or the output needs them. Branches
+//! (a value read by two nodes) and additions of two branches give a DAG; nodes the output does not
+//! depend on are dropped, and a DAG that is a chain becomes a plain layer list.
 
 use super::OnnxErrorKind;
 use super::affine::Pending;
 use super::proto::{GraphProto, ModelProto, NodeProto, ValueInfoProto, data_type};
-use super::spec::{LayerSpec, OnnxGraph};
-use super::tensor::{Tensor, checked_count, decode_tensor};
+use super::spec::{GraphNode, LayerSpec, OnnxGraph};
+use super::tensor::{Tensor, check_dims, checked_count, decode_tensor};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -18,8 +21,16 @@ use std::rc::Rc;
 pub(super) enum Value {
     /// A constant.
     Const(Rc<Tensor>),
-    /// The network-dependent value: its current shape, and the chain step that produced it.
+    /// A network-dependent value: its current shape, and its entry in [`Converter::states`].
     Dynamic { shape: Vec<usize>, version: usize },
+}
+
+/// How a dynamic value is computed: the pending affine map applied to the output of DAG node
+/// `base` (node `0` is the network input).
+#[derive(Debug, Clone)]
+pub(super) struct State {
+    pub base: usize,
+    pub pending: Pending,
 }
 
 /// A node being converted, with a label for messages.
@@ -51,9 +62,10 @@ impl NodeCtx<'_> {
 /// The conversion state.
 pub(super) struct Converter {
     pub values: HashMap<String, Value>,
-    pub pending: Pending,
-    pub layers: Vec<LayerSpec>,
-    pub version: usize,
+    /// One entry per dynamic value (`Value::Dynamic::version`).
+    pub states: Vec<State>,
+    /// The DAG built so far; `nodes[i]` is node `i + 1`.
+    pub nodes: Vec<GraphNode>,
 }
 
 /// A readable label for node `idx`: its name, or its index and first output when unnamed.
@@ -125,15 +137,39 @@ impl Converter {
         ctx.node.input.get(i).is_some_and(|n| !n.is_empty())
     }
 
-    /// Checks that a dynamic input is the latest version of the chain.
-    pub fn check_latest(&self, ctx: &NodeCtx, version: usize) -> Result<(), OnnxErrorKind> {
-        if version == self.version {
-            Ok(())
-        } else {
-            Err(ctx.unsupported(
-                "reads an earlier version of the network value; only sequential graphs are supported",
-            ))
+    /// The state of dynamic value `version` (a copy; the value may be read again).
+    pub fn state(&self, version: usize) -> State {
+        self.states[version].clone()
+    }
+
+    /// Appends `layer` (when there is one) reading node `base`; returns the node holding the result.
+    pub fn emit(&mut self, base: usize, layer: Option<LayerSpec>) -> usize {
+        match layer {
+            None => base,
+            Some(layer) => {
+                self.nodes.push(GraphNode::Layer { input: base, layer });
+                self.nodes.len()
+            }
         }
+    }
+
+    /// Appends a node; returns its id.
+    pub fn push_node(&mut self, node: GraphNode) -> usize {
+        self.nodes.push(node);
+        self.nodes.len()
+    }
+
+    /// Emits the pending map of dynamic value `version` and returns the DAG node that holds the
+    /// value. The value is updated, so reading it again reuses the node.
+    pub fn materialise(&mut self, version: usize) -> usize {
+        let State { base, pending } = self.state(version);
+        let dim = pending.output_dim();
+        let node = self.emit(base, pending.into_layer());
+        self.states[version] = State {
+            base: node,
+            pending: Pending::Identity(dim),
+        };
+        node
     }
 
     /// Binds the node's first output to `value`.
@@ -152,24 +188,28 @@ impl Converter {
         Ok(())
     }
 
-    /// Binds the node's output to a new version of the dynamic value with `shape`.
+    /// Binds the node's output to a new dynamic value with `shape`: `pending` applied to the
+    /// output of DAG node `base`.
     pub fn define_dynamic(
         &mut self,
         ctx: &NodeCtx,
         shape: Vec<usize>,
+        base: usize,
+        pending: Pending,
     ) -> Result<(), OnnxErrorKind> {
-        self.version += 1;
         if shape.contains(&0) {
             return Err(ctx.shape_mismatch(format!("the result has an empty shape {shape:?}")));
         }
-        if let Some((index, value)) = self.pending.first_non_finite() {
+        check_dims(&format!("result of node {}", ctx.label), &shape)?;
+        if let Some((index, value)) = pending.first_non_finite() {
             return Err(OnnxErrorKind::NonFinite {
                 tensor: format!("coefficients folded at node {}", ctx.label),
                 index,
                 value,
             });
         }
-        let version = self.version;
+        self.states.push(State { base, pending });
+        let version = self.states.len() - 1;
         self.define(ctx, Value::Dynamic { shape, version })
     }
 
@@ -189,6 +229,10 @@ impl Converter {
             "Add" | "Sub" | "Mul" | "Div" => self.arithmetic(ctx),
             "Relu" | "LeakyRelu" | "Sigmoid" | "Tanh" | "Atan" => self.activation(ctx),
             "Flatten" => self.flatten(ctx),
+            "Conv" => self.conv(ctx),
+            "MaxPool" | "AveragePool" => self.pool(ctx),
+            "BatchNormalization" => self.batch_norm(ctx),
+            "Pad" => self.pad(ctx),
             "Reshape" => self.reshape(ctx),
             "Identity" => self.identity(ctx),
             "Constant" => self.constant(ctx),
@@ -245,9 +289,11 @@ fn convert_graph(graph: &GraphProto) -> Result<OnnxGraph, OnnxErrorKind> {
     );
     let mut conv = Converter {
         values,
-        pending: Pending::Identity(dim),
-        layers: Vec::new(),
-        version: 0,
+        states: vec![State {
+            base: 0,
+            pending: Pending::Identity(dim),
+        }],
+        nodes: Vec::new(),
     };
     for (idx, node) in graph.node.iter().enumerate() {
         let ctx = NodeCtx {
@@ -265,14 +311,8 @@ fn convert_graph(graph: &GraphProto) -> Result<OnnxGraph, OnnxErrorKind> {
             )));
         }
     };
-    let output_shape = match conv.values.get(&output.name) {
-        Some(Value::Dynamic { shape, version }) if *version == conv.version => shape.clone(),
-        Some(Value::Dynamic { .. }) => {
-            return Err(OnnxErrorKind::InvalidGraph(format!(
-                "output `{}` is not the last value of the chain",
-                output.name
-            )));
-        }
+    let (output_shape, version) = match conv.values.get(&output.name) {
+        Some(Value::Dynamic { shape, version }) => (shape.clone(), *version),
         Some(Value::Const(_)) => {
             return Err(OnnxErrorKind::InvalidGraph(format!(
                 "output `{}` does not depend on the input",
@@ -286,14 +326,13 @@ fn convert_graph(graph: &GraphProto) -> Result<OnnxGraph, OnnxErrorKind> {
             )));
         }
     };
-    let Converter {
-        pending,
-        mut layers,
-        ..
-    } = conv;
-    let out_dim = pending.output_dim();
-    pending.flush(&mut layers);
-    if layers.is_empty() {
+    let out_dim = conv.states[version].pending.output_dim();
+    let out = conv.materialise(version);
+    let (mut layers, dag) = match prune(conv.nodes, out) {
+        Pruned::Chain(layers) => (layers, None),
+        Pruned::Dag(nodes) => (Vec::new(), Some(nodes)),
+    };
+    if layers.is_empty() && dag.is_none() {
         layers.push(LayerSpec::Identity { dim: out_dim });
     }
     Ok(OnnxGraph {
@@ -302,5 +341,65 @@ fn convert_graph(graph: &GraphProto) -> Result<OnnxGraph, OnnxErrorKind> {
         output_name: output.name.clone(),
         output_shape,
         layers,
+        dag,
     })
+}
+
+/// The part of a DAG that the output depends on.
+enum Pruned {
+    /// Every node reads the one before it: a layer list.
+    Chain(Vec<LayerSpec>),
+    /// A DAG with additions, renumbered (output last).
+    Dag(Vec<GraphNode>),
+}
+
+/// Drops the nodes that node `out` does not depend on and renumbers the rest.
+fn prune(nodes: Vec<GraphNode>, out: usize) -> Pruned {
+    let mut needed = vec![false; nodes.len() + 1];
+    needed[out] = true;
+    for id in (1..=out).rev() {
+        if needed[id] {
+            match &nodes[id - 1] {
+                GraphNode::Layer { input, .. } => needed[*input] = true,
+                GraphNode::Add { a, b } => {
+                    needed[*a] = true;
+                    needed[*b] = true;
+                }
+            }
+        }
+    }
+    let mut new_id = vec![0; nodes.len() + 1];
+    let mut kept = Vec::new();
+    for (i, node) in nodes.into_iter().enumerate().take(out) {
+        if !needed[i + 1] {
+            continue;
+        }
+        kept.push(match node {
+            GraphNode::Layer { input, layer } => GraphNode::Layer {
+                input: new_id[input],
+                layer,
+            },
+            GraphNode::Add { a, b } => GraphNode::Add {
+                a: new_id[a],
+                b: new_id[b],
+            },
+        });
+        new_id[i + 1] = kept.len();
+    }
+    let chain = kept
+        .iter()
+        .enumerate()
+        .all(|(i, n)| matches!(n, GraphNode::Layer { input, .. } if *input == i));
+    if chain {
+        Pruned::Chain(
+            kept.into_iter()
+                .filter_map(|n| match n {
+                    GraphNode::Layer { layer, .. } => Some(layer),
+                    GraphNode::Add { .. } => None,
+                })
+                .collect(),
+        )
+    } else {
+        Pruned::Dag(kept)
+    }
 }

@@ -121,7 +121,7 @@ pub enum OnnxErrorKind {
     /// `[0, 1]`, or weights that overflow when rounded to `f32`).
     #[error("layer {index}: {message}")]
     InvalidLayer {
-        /// Index of the layer in the converted network.
+        /// Index of the layer in the converted network (of the node, for [`super::OnnxGraph::dag`]).
         index: usize,
         /// The constructor's error.
         message: String,

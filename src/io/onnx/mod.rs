@@ -4,10 +4,15 @@
 //! (size, type and finiteness checks happen before any large allocation), and converts
 //! the graph into a sequence of layers ([`OnnxGraph`]): `Gemm`/`MatMul` (either operand order,
 //! `transA`/`transB`/`alpha`/`beta`), `Add`/`Sub`/`Mul`/`Div` by constants, `Relu`, `LeakyRelu`,
-//! `Sigmoid`, `Tanh`, `Atan`, `Flatten`, `Reshape`, `Constant` and `Identity`. Constant affine
+//! `Sigmoid`, `Tanh`, `Atan`, `Flatten`, `Reshape`, `Constant` and `Identity`, and for
+//! convolutional networks (NCHW, batch 1) `Conv` (`group = 1`), `MaxPool`, `AveragePool`,
+//! `BatchNormalization` (inference form), zero `Pad` on the spatial axes and `Add` of two
+//! branches (residual blocks, which make the result a DAG, [`OnnxGraph::dag`]). Constant affine
 //! chains are folded: `MatMul → Add` gives one dense layer, `Sub → Div` on the input one
-//! normalisation layer. Convolution, pooling and batch normalisation are not converted yet and give
-//! [`OnnxErrorKind::UnsupportedOperator`].
+//! normalisation layer, `Conv → BatchNormalization` one convolution, and `Pad → Conv` one
+//! convolution with the padding added. Anything else gives a typed error naming the node
+//! ([`OnnxErrorKind::UnsupportedOperator`], [`OnnxErrorKind::UnsupportedUsage`],
+//! [`OnnxErrorKind::InvalidAttribute`], [`OnnxErrorKind::ShapeMismatch`]).
 //!
 //! [`load_onnx`] and [`from_bytes`] build a [`crate::Sequential`] network over `f32` or `f64`;
 //! [`read_graph`] and [`parse_bytes`] stop at the backend-independent [`OnnxGraph`].
@@ -23,19 +28,25 @@
 mod affine;
 mod attrs;
 mod broadcast;
+mod cnn;
 mod convert;
 mod error;
 mod model;
+mod ops_conv;
 mod ops_elementwise;
 mod ops_linear;
+mod ops_norm;
+mod ops_pool;
 mod ops_shape;
 pub mod proto;
 mod spec;
 mod tensor;
+mod window_attrs;
 
+pub use cnn::{ConvSpec, MapShape, PoolSpec, Window};
 pub use error::OnnxErrorKind;
 pub use model::{OnnxModel, from_bytes, load_onnx};
-pub use spec::{LayerSpec, OnnxGraph};
+pub use spec::{GraphNode, LayerSpec, OnnxGraph};
 pub use tensor::MAX_ELEMENTS;
 
 use crate::{Error, Result};

@@ -5,7 +5,7 @@ use super::affine::Pending;
 use super::attrs::Attrs;
 use super::broadcast::{broadcast_shape, broadcast_to};
 use super::convert::{Converter, NodeCtx, Value};
-use super::spec::{LayerSpec, apply};
+use super::spec::{GraphNode, LayerSpec, apply};
 use super::tensor::{Tensor, check_finite, checked_count};
 use crate::Activation;
 use nalgebra::DVector;
@@ -57,11 +57,16 @@ impl Converter {
             (Value::Const(x), Value::Const(y)) => return self.fold_arithmetic(ctx, &x, &y),
             (Value::Dynamic { shape, version }, Value::Const(c)) => (shape, version, c, true),
             (Value::Const(c), Value::Dynamic { shape, version }) => (shape, version, c, false),
-            (Value::Dynamic { .. }, Value::Dynamic { .. }) => {
-                return Err(ctx.unsupported("both operands depend on the network input"));
+            (
+                Value::Dynamic { shape, version },
+                Value::Dynamic {
+                    shape: s2,
+                    version: v2,
+                },
+            ) => {
+                return self.add_branches(ctx, (shape, version), (s2, v2));
             }
         };
-        self.check_latest(ctx, version)?;
         let (common, cb) = expand(ctx, &c, &shape, if dynamic_first { 1 } else { 0 })?;
         if common.iter().product::<usize>() != shape.iter().product::<usize>() {
             return Err(ctx.unsupported(format!(
@@ -84,9 +89,47 @@ impl Converter {
             }
             _ => return Err(ctx.unsupported("dividing by the network value is not affine")),
         };
-        let pending = std::mem::replace(&mut self.pending, Pending::Identity(0));
-        self.pending = pending.then_elementwise(&scale, &shift);
-        self.define_dynamic(ctx, common)
+        self.elementwise(ctx, version, &scale, &shift, common)
+    }
+
+    /// Applies `y = scale ⊙ x + shift` to dynamic value `version` and defines the node's output
+    /// with `shape`.
+    pub(super) fn elementwise(
+        &mut self,
+        ctx: &NodeCtx,
+        version: usize,
+        scale: &DVector<f64>,
+        shift: &DVector<f64>,
+        shape: Vec<usize>,
+    ) -> Result<(), OnnxErrorKind> {
+        let state = self.state(version);
+        let (done, pending) = state.pending.then_elementwise(scale, shift);
+        let base = self.emit(state.base, done);
+        self.define_dynamic(ctx, shape, base, pending)
+    }
+
+    /// `Add` of two network values of the same shape (a residual connection).
+    fn add_branches(
+        &mut self,
+        ctx: &NodeCtx,
+        (sa, va): (Vec<usize>, usize),
+        (sb, vb): (Vec<usize>, usize),
+    ) -> Result<(), OnnxErrorKind> {
+        if ctx.node.op_type != "Add" {
+            return Err(ctx.unsupported(
+                "both operands depend on the network input; only Add of two branches is supported",
+            ));
+        }
+        if sa != sb {
+            return Err(ctx.shape_mismatch(format!(
+                "the two branches have shapes {sa:?} and {sb:?}; they must be equal"
+            )));
+        }
+        let a = self.materialise(va);
+        let b = self.materialise(vb);
+        let dim = sa.iter().product();
+        let node = self.push_node(GraphNode::Add { a, b });
+        self.define_dynamic(ctx, sa, node, Pending::Identity(dim))
     }
 
     /// Arithmetic on two constants.
@@ -130,13 +173,10 @@ impl Converter {
                 )
             }
             Value::Dynamic { shape, version } => {
-                self.check_latest(ctx, version)?;
-                let pending = std::mem::replace(&mut self.pending, Pending::Identity(0));
-                let dim = pending.output_dim();
-                pending.flush(&mut self.layers);
-                self.layers.push(LayerSpec::Activation { dim, activation });
-                self.pending = Pending::Identity(dim);
-                self.define_dynamic(ctx, shape)
+                let dim = self.states[version].pending.output_dim();
+                let base = self.materialise(version);
+                let node = self.emit(base, Some(LayerSpec::Activation { dim, activation }));
+                self.define_dynamic(ctx, shape, node, Pending::Identity(dim))
             }
         }
     }

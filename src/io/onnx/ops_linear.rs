@@ -30,22 +30,25 @@ fn leading(shape: &[usize], keep: usize) -> usize {
 }
 
 impl Converter {
-    /// Applies `y = W·x (+ bias)` to the network value and defines the node's output.
+    /// Applies `y = W·x (+ bias)` to dynamic value `version` and defines the node's output.
     fn apply_linear(
         &mut self,
         ctx: &NodeCtx,
+        version: usize,
         w: DMatrix<f64>,
         bias: Option<DVector<f64>>,
         out_shape: Vec<usize>,
     ) -> Result<(), OnnxErrorKind> {
         let n = w.nrows();
-        let pending = std::mem::replace(&mut self.pending, super::affine::Pending::Identity(0));
-        let mut pending = pending.then_linear(w, &mut self.layers);
+        let state = self.state(version);
+        let (done, mut pending) = state.pending.then_linear(w);
+        let mut base = self.emit(state.base, done);
         if let Some(b) = bias {
-            pending = pending.then_elementwise(&DVector::from_element(n, 1.0), &b);
+            let (done, p) = pending.then_elementwise(&DVector::from_element(n, 1.0), &b);
+            base = self.emit(base, done);
+            pending = p;
         }
-        self.pending = pending;
-        self.define_dynamic(ctx, out_shape)
+        self.define_dynamic(ctx, out_shape, base, pending)
     }
 
     /// `Y = alpha·A'·B' + beta·C` with `'` the optional transposes.
@@ -88,7 +91,6 @@ impl Converter {
         };
         match (a, b) {
             (Value::Dynamic { shape, version }, Value::Const(bt)) => {
-                self.check_latest(ctx, version)?;
                 let (r, cols) = two_d(&shape, "A")?;
                 let (m, k) = if trans_a { (cols, r) } else { (r, cols) };
                 if m != 1 {
@@ -107,10 +109,9 @@ impl Converter {
                 let n = bm.ncols();
                 let w = bm.transpose() * alpha;
                 let bias = bias(1, n)?;
-                self.apply_linear(ctx, w, bias, vec![1, n])
+                self.apply_linear(ctx, version, w, bias, vec![1, n])
             }
             (Value::Const(atn), Value::Dynamic { shape, version }) => {
-                self.check_latest(ctx, version)?;
                 let (r, cols) = two_d(&shape, "B")?;
                 let (k, n) = if trans_b { (cols, r) } else { (r, cols) };
                 if n != 1 {
@@ -127,7 +128,7 @@ impl Converter {
                 }
                 let m = am.nrows();
                 let bias = bias(m, 1)?;
-                self.apply_linear(ctx, am * alpha, bias, vec![m, 1])
+                self.apply_linear(ctx, version, am * alpha, bias, vec![m, 1])
             }
             (Value::Const(atn), Value::Const(bt)) => {
                 two_d(&atn.dims, "A")?;
@@ -156,7 +157,6 @@ impl Converter {
         let b = self.input(ctx, 1)?;
         match (a, b) {
             (Value::Dynamic { shape, version }, Value::Const(bt)) => {
-                self.check_latest(ctx, version)?;
                 let Some(&k) = shape.last() else {
                     return Err(ctx.shape_mismatch("operand A is a scalar"));
                 };
@@ -176,10 +176,9 @@ impl Converter {
                 if bt.dims.len() == 2 {
                     out.push(bm.ncols());
                 }
-                self.apply_linear(ctx, bm.transpose(), None, out)
+                self.apply_linear(ctx, version, bm.transpose(), None, out)
             }
             (Value::Const(atn), Value::Dynamic { shape, version }) => {
-                self.check_latest(ctx, version)?;
                 let am = const_matrix(ctx, &atn, "A")?;
                 let am = if atn.dims.len() == 1 {
                     am.transpose()
@@ -211,7 +210,7 @@ impl Converter {
                 if shape.len() >= 2 {
                     out.push(1);
                 }
-                self.apply_linear(ctx, am, None, out)
+                self.apply_linear(ctx, version, am, None, out)
             }
             (Value::Const(atn), Value::Const(bt)) => {
                 if atn.dims.len() != 2 || bt.dims.len() != 2 {

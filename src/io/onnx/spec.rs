@@ -4,6 +4,7 @@
 //! a network over `f32` or `f64` from it. Keeping this step separate lets the parser be tested and
 //! fuzzed without the bound engine.
 
+use super::cnn::{ConvSpec, PoolSpec};
 use crate::{Activation, ElementwiseActivation};
 use nalgebra::{DMatrix, DVector};
 
@@ -41,6 +42,17 @@ pub enum LayerSpec {
         /// Number of coordinates.
         dim: usize,
     },
+    /// A 2-D convolution (NCHW, `group = 1`); zero padding is part of its geometry.
+    Conv2d(ConvSpec),
+    /// Average pooling.
+    AvgPool2d {
+        /// Geometry.
+        pool: PoolSpec,
+        /// Whether padded positions count in the divisor (ONNX `count_include_pad`).
+        count_include_pad: bool,
+    },
+    /// Max pooling (padding never wins).
+    MaxPool2d(PoolSpec),
 }
 
 impl LayerSpec {
@@ -50,6 +62,8 @@ impl LayerSpec {
             LayerSpec::Dense { weights, .. } => weights.ncols(),
             LayerSpec::Affine { scale, .. } => scale.len(),
             LayerSpec::Activation { dim, .. } | LayerSpec::Identity { dim } => *dim,
+            LayerSpec::Conv2d(c) => c.input.len(),
+            LayerSpec::AvgPool2d { pool, .. } | LayerSpec::MaxPool2d(pool) => pool.input.len(),
         }
     }
 
@@ -57,6 +71,8 @@ impl LayerSpec {
     pub fn output_dim(&self) -> usize {
         match self {
             LayerSpec::Dense { weights, .. } => weights.nrows(),
+            LayerSpec::Conv2d(c) => c.output().len(),
+            LayerSpec::AvgPool2d { pool, .. } | LayerSpec::MaxPool2d(pool) => pool.output().len(),
             _ => self.input_dim(),
         }
     }
@@ -68,11 +84,38 @@ impl LayerSpec {
             LayerSpec::Affine { scale, shift } => scale.component_mul(x) + shift,
             LayerSpec::Activation { activation, .. } => x.map(|v| apply(*activation, v)),
             LayerSpec::Identity { .. } => x.clone(),
+            LayerSpec::Conv2d(c) => DVector::from_vec(c.forward(x.as_slice())),
+            LayerSpec::AvgPool2d {
+                pool,
+                count_include_pad,
+            } => DVector::from_vec(pool.average(x.as_slice(), *count_include_pad)),
+            LayerSpec::MaxPool2d(pool) => DVector::from_vec(pool.max(x.as_slice())),
         }
     }
 }
 
-/// A converted ONNX model: a sequence of layers plus the names and shapes of its input and output.
+/// One node of a graph with residual additions. Node `0` is the network input and `nodes[i]` of
+/// [`OnnxGraph::dag`] is node `i + 1`; every node reads only earlier nodes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GraphNode {
+    /// A layer applied to the output of node `input`.
+    Layer {
+        /// The node read.
+        input: usize,
+        /// The layer.
+        layer: LayerSpec,
+    },
+    /// The element-wise sum of the outputs of nodes `a` and `b` (equal lengths).
+    Add {
+        /// First summand.
+        a: usize,
+        /// Second summand.
+        b: usize,
+    },
+}
+
+/// A converted ONNX model: a sequence of layers (or, with residual additions, a DAG of layers)
+/// plus the names and shapes of its input and output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnnxGraph {
     /// Name of the graph input.
@@ -83,8 +126,12 @@ pub struct OnnxGraph {
     pub output_name: String,
     /// Shape of the output as inferred by the reader.
     pub output_shape: Vec<usize>,
-    /// The layers, first to last; consecutive dimensions agree.
+    /// The layers, first to last; consecutive dimensions agree. Empty when [`OnnxGraph::dag`] is
+    /// given.
     pub layers: Vec<LayerSpec>,
+    /// The graph's nodes when it adds two branches (a residual block); `None` for a chain. The
+    /// output is the last node.
+    pub dag: Option<Vec<GraphNode>>,
 }
 
 impl OnnxGraph {
@@ -101,7 +148,9 @@ impl OnnxGraph {
     /// Evaluates the whole network at `x` in `f64`.
     ///
     /// # Errors
-    /// [`crate::Error::DimensionMismatch`] if `x` does not have [`OnnxGraph::input_dim`] entries.
+    /// [`crate::Error::DimensionMismatch`] if `x` does not have [`OnnxGraph::input_dim`] entries
+    /// or the layers do not fit together (a hand-made graph); [`crate::Error::Unsupported`] if a
+    /// node of [`OnnxGraph::dag`] reads a node that is not before it.
     pub fn forward(&self, x: &DVector<f64>) -> crate::Result<DVector<f64>> {
         if x.len() != self.input_dim() {
             return Err(crate::Error::mismatch(
@@ -110,6 +159,50 @@ impl OnnxGraph {
                 x.len(),
             ));
         }
-        Ok(self.layers.iter().fold(x.clone(), |v, l| l.forward(&v)))
+        let apply = |k: usize, layer: &LayerSpec, v: &DVector<f64>| {
+            if v.len() == layer.input_dim() {
+                Ok(layer.forward(v))
+            } else {
+                Err(crate::Error::mismatch(
+                    format!("ONNX graph layer {k} input"),
+                    layer.input_dim(),
+                    v.len(),
+                ))
+            }
+        };
+        let Some(nodes) = &self.dag else {
+            let mut v = x.clone();
+            for (k, layer) in self.layers.iter().enumerate() {
+                v = apply(k, layer, &v)?;
+            }
+            return Ok(v);
+        };
+        let mut values = vec![x.clone()];
+        for (k, node) in nodes.iter().enumerate() {
+            let missing = || crate::Error::Unsupported {
+                what: format!("ONNX graph node {k} reads a later node"),
+            };
+            let y = match node {
+                GraphNode::Layer { input, layer } => {
+                    apply(k, layer, values.get(*input).ok_or_else(missing)?)?
+                }
+                GraphNode::Add { a, b } => {
+                    let (a, b) = (
+                        values.get(*a).ok_or_else(missing)?,
+                        values.get(*b).ok_or_else(missing)?,
+                    );
+                    if a.len() != b.len() {
+                        return Err(crate::Error::mismatch(
+                            format!("ONNX graph node {k} (add) second operand"),
+                            a.len(),
+                            b.len(),
+                        ));
+                    }
+                    a + b
+                }
+            };
+            values.push(y);
+        }
+        Ok(values.pop().unwrap_or_else(|| x.clone()))
     }
 }
