@@ -3,10 +3,12 @@
 //!
 //! Run: `cargo run --release --example prob_intermediate [-- --noise uniform|gaussian]
 //! [--truncation 0.1] [--tail subgaussian|hoeffding|chernoff]
-//! [--split 0.9] [--method dense|tight] [--slopes adaptive|best] [--images N] [--cnn]`
+//! [--split 0.9] [--method dense|tight] [--slopes adaptive|best] [--images N] [--cnn | --cifar]`
 //!
 //! `--cnn` runs verivital `Convnet_avgpool` on the 5 images of
-//! `../shared/reference/verivital__Convnet_avgpool.json` instead of the mnistfc MLPs.
+//! `../shared/reference/verivital__Convnet_avgpool.json` instead of the mnistfc MLPs; `--cifar`
+//! runs the robustly trained oval21 `cifar_base_kw` on the 3 images of
+//! `../shared/reference/oval21__cifar_base_kw.json`.
 //!
 //! `--slopes best` certifies a scale when any of the four ReLU lower-slope rules (CROWN-adaptive,
 //! zero, one, Fast-Lin's `u/(u−l)`) certifies it, trying them in that order: each is a
@@ -98,26 +100,33 @@ fn main() -> proven::Result<()> {
             })
             .unwrap_or_default()
     };
-    let nets: Vec<(String, std::path::PathBuf, Images)> = if std::env::args().any(|a| a == "--cnn")
-    {
-        // The 5 images of the reference file (VNN-COMP 2021 verivital properties).
-        vec![(
-            "Convnet_avgpool".into(),
-            shared.join("models/verivital/Convnet_avgpool.onnx"),
-            read_images("reference/verivital__Convnet_avgpool.json", "", "x0"),
-        )]
-    } else {
-        ["mnist-net_256x2", "mnist-net_256x4"]
-            .iter()
-            .map(|n| {
-                (
-                    n.to_string(),
-                    shared.join(format!("models/mnistfc/{n}.onnx")),
-                    read_images("models/mnistfc/images.json", "images", "x"),
-                )
-            })
-            .collect()
-    };
+    let nets: Vec<(String, std::path::PathBuf, Images)> =
+        if std::env::args().any(|a| a == "--cifar") {
+            // The 3 images of the reference file (VNN-COMP 2021 oval21 properties).
+            vec![(
+                "cifar_base_kw".into(),
+                shared.join("models/oval21/nets/cifar_base_kw.onnx"),
+                read_images("reference/oval21__cifar_base_kw.json", "", "x0"),
+            )]
+        } else if std::env::args().any(|a| a == "--cnn") {
+            // The 5 images of the reference file (VNN-COMP 2021 verivital properties).
+            vec![(
+                "Convnet_avgpool".into(),
+                shared.join("models/verivital/Convnet_avgpool.onnx"),
+                read_images("reference/verivital__Convnet_avgpool.json", "", "x0"),
+            )]
+        } else {
+            ["mnist-net_256x2", "mnist-net_256x4"]
+                .iter()
+                .map(|n| {
+                    (
+                        n.to_string(),
+                        shared.join(format!("models/mnistfc/{n}.onnx")),
+                        read_images("models/mnistfc/images.json", "images", "x"),
+                    )
+                })
+                .collect()
+        };
     println!(
         "tail {tail:?}, split {split}, method {} ({}), slopes {}, noise {family:?}, delta 1e-4 (Gaussian: radii are σ)\n",
         method.name(),
