@@ -192,11 +192,8 @@ impl<T: Float> InputDomain<T> {
                 radius,
                 norm,
             } => {
-                let mid = lambda * center;
-                let spread = DVector::from_iterator(
-                    rows,
-                    (0..rows).map(|r| *radius * norm.dual(lambda.row(r).iter().copied())),
-                );
+                let (mid, dual) = ball_sums(lambda, center, *norm);
+                let spread = dual.map(|d| *radius * d);
                 let lower =
                     DVector::from_iterator(rows, (0..rows).map(|r| mid[r] + delta[r] - spread[r]));
                 let upper =
@@ -208,10 +205,9 @@ impl<T: Float> InputDomain<T> {
                 // computed from the end values it uses alone. The midpoint form Λ·c ∓ |Λ|·rad
                 // adds and subtracts both ends of every coordinate and can cancel a small bound
                 // to 0 (a sigmoid output of 1e-120 beside one ranging up to 1e-80).
-                let pos = lambda.map(|v| v.max(T::zero()));
-                let neg = lambda.map(|v| v.min(T::zero()));
-                let lower = &pos * b.lower() + &neg * b.upper() + delta;
-                let upper = &pos * b.upper() + &neg * b.lower() + delta;
+                let [pos_lo, neg_hi, pos_hi, neg_lo] = box_sums(lambda, b.lower(), b.upper());
+                let lower = pos_lo + neg_hi + delta;
+                let upper = pos_hi + neg_lo + delta;
                 (lower, upper)
             }
         }
@@ -237,6 +233,141 @@ impl<T: Float> InputDomain<T> {
                 n <= *radius + tol
             }
             InputDomain::Box(b) => b.contains(x, tol),
+        }
+    }
+}
+
+/// `(Λ·x0, ‖Λ_r‖_q per row)` in one pass over `Λ` in its storage order (column-major): every row
+/// accumulates its terms for `j = 0, 1, …` in turn, the order of a row-wise sum.
+fn ball_sums<T: Float>(
+    lambda: &DMatrix<T>,
+    center: &DVector<T>,
+    norm: Norm,
+) -> (DVector<T>, DVector<T>) {
+    let rows = lambda.nrows();
+    let mut mid = DVector::<T>::zeros(rows);
+    let mut acc = DVector::<T>::zeros(rows);
+    let (m, a) = (mid.as_mut_slice(), acc.as_mut_slice());
+    let columns = lambda
+        .as_slice()
+        .chunks_exact(rows.max(1))
+        .zip(center.iter());
+    for (col, &x) in columns {
+        for (mr, &v) in m.iter_mut().zip(col) {
+            *mr += v * x;
+        }
+        let terms = a.iter_mut().zip(col);
+        match norm {
+            Norm::LInf => terms.for_each(|(ar, &v)| *ar += v.abs()),
+            Norm::L2 => terms.for_each(|(ar, &v)| *ar += v * v),
+            Norm::L1 => terms.for_each(|(ar, &v)| *ar = ar.max(v.abs())),
+        }
+    }
+    if norm == Norm::L2 {
+        acc.apply(|v| *v = v.sqrt());
+    }
+    (mid, acc)
+}
+
+/// `[Λ⁺·lo, Λ⁻·hi, Λ⁺·hi, Λ⁻·lo]` in one pass over `Λ` in its storage order (column-major),
+/// without forming `Λ⁺` and `Λ⁻`: every row accumulates `max(Λ_rj, 0)·lo_j` (and the others) for
+/// `j = 0, 1, …` in turn, the same terms in the same order as the products with `Λ⁺` and `Λ⁻`.
+fn box_sums<T: Float>(lambda: &DMatrix<T>, lo: &DVector<T>, hi: &DVector<T>) -> [DVector<T>; 4] {
+    let rows = lambda.nrows();
+    let mut sums: [DVector<T>; 4] = std::array::from_fn(|_| DVector::zeros(rows));
+    let [pos_lo, neg_hi, pos_hi, neg_lo] = &mut sums;
+    let (a, b, c, d) = (
+        pos_lo.as_mut_slice(),
+        neg_hi.as_mut_slice(),
+        pos_hi.as_mut_slice(),
+        neg_lo.as_mut_slice(),
+    );
+    let cols = lambda.as_slice().chunks_exact(rows.max(1));
+    for ((col, &l), &h) in cols.zip(lo.iter()).zip(hi.iter()) {
+        let accumulators = a
+            .iter_mut()
+            .zip(b.iter_mut())
+            .zip(c.iter_mut())
+            .zip(d.iter_mut());
+        for ((((a, b), c), d), &v) in accumulators.zip(col) {
+            let (p, n) = (v.max(T::zero()), v.min(T::zero()));
+            *a += p * l;
+            *b += n * h;
+            *c += p * h;
+            *d += n * l;
+        }
+    }
+    sums
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic values with exact zeros, signs and magnitudes from 1e-3 to 1e3.
+    fn matrix(rows: usize, cols: usize, seed: u64) -> DMatrix<f64> {
+        let mut s = seed;
+        DMatrix::from_fn(rows, cols, |_, _| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+            if u < 0.2 {
+                0.0
+            } else {
+                (u - 0.6) * 10f64.powi(((s >> 3) % 7) as i32 - 3)
+            }
+        })
+    }
+
+    /// The row-wise forms: `Λ·x0 ∓ ε‖Λ_r‖_q` and `Λ⁺·lo + Λ⁻·hi` with `Λ⁺`, `Λ⁻` formed.
+    fn reference(
+        d: &InputDomain<f64>,
+        l: &DMatrix<f64>,
+        delta: &DVector<f64>,
+    ) -> [DVector<f64>; 2] {
+        match d {
+            InputDomain::Ball {
+                center,
+                radius,
+                norm,
+            } => {
+                let mid = l * center;
+                let spread = DVector::from_fn(l.nrows(), |r, _| {
+                    radius * norm.dual(l.row(r).iter().copied())
+                });
+                [&mid + delta - &spread, &mid + delta + &spread]
+            }
+            InputDomain::Box(b) => {
+                let pos = l.map(|v| v.max(0.0));
+                let neg = l.map(|v| v.min(0.0));
+                [
+                    &pos * b.lower() + &neg * b.upper() + delta,
+                    &pos * b.upper() + &neg * b.lower() + delta,
+                ]
+            }
+        }
+    }
+
+    #[test]
+    fn column_order_concretisation_equals_the_row_wise_sums_exactly() {
+        for (rows, cols) in [(0, 3), (3, 0), (1, 1), (7, 5), (33, 70)] {
+            let l = matrix(rows, cols, 1 + rows as u64);
+            let delta = DVector::from_column_slice(matrix(rows, 1, 9).as_slice());
+            let x0 = DVector::from_column_slice(matrix(cols, 1, 4).as_slice());
+            let w = DVector::from_column_slice(matrix(cols, 1, 5).as_slice()).abs();
+            let mut domains: Vec<_> = [Norm::LInf, Norm::L2, Norm::L1]
+                .iter()
+                .map(|&n| InputDomain::ball(x0.clone(), 0.3, n).unwrap())
+                .collect();
+            domains.push(InputDomain::boxed(&x0 - &w, &x0 + &w).unwrap());
+            for d in &domains {
+                let (lo, hi) = d.concretize(&l, &delta);
+                let [rlo, rhi] = reference(d, &l, &delta);
+                // `==` on every entry: equal values (±0 compare equal), same rounding.
+                assert_eq!(lo, rlo, "{d:?} lower, {rows}×{cols}");
+                assert_eq!(hi, rhi, "{d:?} upper, {rows}×{cols}");
+            }
         }
     }
 }

@@ -159,6 +159,53 @@ impl<T: Float> Layer<T> for ActivationLayer<T> {
         let relax = self.relaxations(bounds, ctx.policy);
         Ok(backward_through_relaxation(lambda, &relax, ctx.side))
     }
+    /// One non-zero per row: for `Λ = I[rows, :]` every coefficient is `1 ≥ 0`, so row `r`
+    /// (neuron `j`) takes the lower line on the lower side and the upper line on the upper side
+    /// (`Λ'[r, j] = α`, `Δ'[r] = β`), exactly what [`backward_through_relaxation`] gives for the
+    /// selection matrix, without forming it or relaxing the neurons not asked for.
+    fn backward_identity(
+        &self,
+        rows: &[usize],
+        ctx: &BackwardContext<'_, T>,
+    ) -> Result<Backward<T>> {
+        let bounds = ctx.input_bounds.ok_or_else(|| Error::Unsupported {
+            what: format!(
+                "backward pass through `{}` without input bounds",
+                self.activation.name()
+            ),
+        })?;
+        if bounds.dim() != self.dim {
+            return Err(Error::mismatch(
+                format!("`{}` backward input bounds", self.activation.name()),
+                self.dim,
+                bounds.dim(),
+            ));
+        }
+        let mut lambda = DMatrix::zeros(rows.len(), self.dim);
+        let mut offset = DVector::zeros(rows.len());
+        for (r, &j) in rows.iter().enumerate() {
+            if j >= self.dim {
+                return Err(Error::mismatch(
+                    format!(
+                        "`{}` backward_identity row (< layer size)",
+                        self.activation.name()
+                    ),
+                    self.dim,
+                    j,
+                ));
+            }
+            let relax = self
+                .activation
+                .relax(bounds.lower()[j], bounds.upper()[j], ctx.policy);
+            let line = match ctx.side {
+                Side::Lower => relax.lower,
+                Side::Upper => relax.upper,
+            };
+            lambda[(r, j)] = line.slope;
+            offset[r] = line.intercept;
+        }
+        Ok(Backward { lambda, offset })
+    }
     fn unstable_inputs(&self, bounds: &Interval<T>) -> Option<Vec<usize>> {
         Some(
             (0..self.dim)
@@ -169,5 +216,51 @@ impl<T: Float> Layer<T> for ActivationLayer<T> {
                 })
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Activation;
+    use crate::activation::{RelaxationPolicy, ReluLowerSlope};
+
+    /// `backward_identity` equals `backward` of the selection matrix, entry for entry.
+    #[test]
+    fn identity_rows_equal_the_selection_matrix_pass() {
+        let lo = DVector::from_vec(vec![-2.0, 0.5, -1.0, -3.0, 1.0, -0.5]);
+        let hi = DVector::from_vec(vec![1.0, 2.0, -0.2, 3.0, 4.0, 0.5]);
+        let bounds = Interval::new(lo, hi).unwrap();
+        let rows = [4, 0, 2, 0, 5, 3];
+        let policies = [
+            ReluLowerSlope::Adaptive,
+            ReluLowerSlope::SameAsUpper,
+            ReluLowerSlope::Zero,
+        ]
+        .map(|relu_lower| RelaxationPolicy { relu_lower });
+        for act in [Activation::Relu, Activation::Sigmoid, Activation::Tanh] {
+            let layer = ActivationLayer::<f64>::new(6, act).unwrap();
+            for (policy, side) in policies
+                .iter()
+                .flat_map(|p| [(p, Side::Lower), (p, Side::Upper)])
+            {
+                let ctx = BackwardContext {
+                    side,
+                    input_bounds: Some(&bounds),
+                    policy,
+                };
+                let selection = DMatrix::from_fn(rows.len(), 6, |r, j| f64::from(rows[r] == j));
+                let full = layer.backward(&selection, &ctx).unwrap();
+                let fast = layer.backward_identity(&rows, &ctx).unwrap();
+                assert_eq!(fast.lambda, full.lambda, "{act:?} {side:?}");
+                assert_eq!(fast.offset, full.offset, "{act:?} {side:?}");
+            }
+            let ctx = BackwardContext {
+                side: Side::Lower,
+                input_bounds: Some(&bounds),
+                policy: &policies[0],
+            };
+            assert!(layer.backward_identity(&[6], &ctx).is_err());
+        }
     }
 }

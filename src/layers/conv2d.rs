@@ -3,10 +3,15 @@
 use super::window::Axis;
 use super::{Backward, BackwardContext, Dense, Layer, Shape3};
 use crate::{Error, Float, Interval, Result};
-use nalgebra::{DMatrix, DMatrixView, DVector};
+use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, DVector};
 
 /// Target size (in numbers) of the temporary matrices of im2col and col2im.
-pub const CHUNK_ELEMENTS: usize = 1 << 20;
+///
+/// Small on purpose (64 KiB in `f64`): a temporary below the C allocator's mmap threshold
+/// (128 KiB by default in glibc) is served from, and returned to, the heap instead of being
+/// mapped and unmapped with fresh zero pages on every bound call, and it stays in cache while
+/// the scatter-add reads it back. The GEMM per chunk still has thousands of rows.
+pub const CHUNK_ELEMENTS: usize = 1 << 13;
 
 /// Largest dense matrix [`Conv2d::to_dense`] builds (2²⁸ numbers, 2 GiB in `f64`).
 pub const MAX_DENSE_ELEMENTS: usize = 1 << 28;
@@ -420,11 +425,19 @@ impl<T: Float> Layer<T> for Conv2d<T> {
         // Λ (rows × C_out·P, column-major) read as M: (rows·P) × C_out, M[(r + p·rows), co].
         let m = DMatrixView::from_slice(lambda.as_slice(), rows * plane, c_out);
         let chunk = (CHUNK_ELEMENTS / (rows * f).max(1)).clamp(1, plane);
+        // One buffer for every chunk's G; the GEMM overwrites it (β = 0).
+        let mut buffer = vec![T::zero(); chunk * rows * f];
         let mut p0 = 0;
         while p0 < plane {
             let np = chunk.min(plane - p0);
-            let g = m.rows(p0 * rows, np * rows) * &self.kernel; // (np·rows) × F
-            let gd = g.as_slice();
+            let mut g = DMatrixViewMut::from_slice(&mut buffer[..np * rows * f], np * rows, f);
+            g.gemm(
+                T::one(),
+                &m.rows(p0 * rows, np * rows),
+                &self.kernel,
+                T::zero(),
+            ); // (np·rows) × F
+            let gd = &buffer[..np * rows * f];
             let od = out.as_mut_slice();
             for t in 0..f {
                 let gcol = &gd[t * np * rows..(t + 1) * np * rows];

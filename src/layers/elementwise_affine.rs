@@ -182,4 +182,25 @@ impl<T: Float> Layer<T> for ElementwiseAffine<T> {
             offset: lambda * &self.shift,
         })
     }
+    fn backward_identity(
+        &self,
+        rows: &[usize],
+        _ctx: &BackwardContext<'_, T>,
+    ) -> Result<Backward<T>> {
+        let n = self.scale.len();
+        let mut lambda = DMatrix::zeros(rows.len(), n);
+        let mut offset = DVector::zeros(rows.len());
+        for (r, &j) in rows.iter().enumerate() {
+            if j >= n {
+                return Err(Error::mismatch(
+                    "elementwise_affine backward_identity row (< size)",
+                    n,
+                    j,
+                ));
+            }
+            lambda[(r, j)] = self.scale[j];
+            offset[r] = self.shift[j];
+        }
+        Ok(Backward { lambda, offset })
+    }
 }

@@ -52,4 +52,25 @@ impl<T: Float> Layer<T> for Flatten {
             offset: DVector::zeros(lambda.nrows()),
         })
     }
+    fn backward_identity(
+        &self,
+        rows: &[usize],
+        _ctx: &BackwardContext<'_, T>,
+    ) -> Result<Backward<T>> {
+        let mut lambda = DMatrix::zeros(rows.len(), self.dim);
+        for (r, &j) in rows.iter().enumerate() {
+            if j >= self.dim {
+                return Err(Error::mismatch(
+                    "flatten backward_identity row (< size)",
+                    self.dim,
+                    j,
+                ));
+            }
+            lambda[(r, j)] = T::one();
+        }
+        Ok(Backward {
+            lambda,
+            offset: DVector::zeros(rows.len()),
+        })
+    }
 }

@@ -218,6 +218,44 @@ impl<T: Float> Layer<T> for MaxPool2d {
             offset,
         })
     }
+    /// One non-zero per row at most: for `Λ = I[rows, :]` every coefficient is `1 ≥ 0`, so row
+    /// `r` (output `j`) gets `x_{i*}` on the lower side and on the upper side of a decided window,
+    /// and the constant `U` (no coefficient) on the upper side of an undecided one, as
+    /// [`Layer::backward`] gives for the selection matrix.
+    fn backward_identity(
+        &self,
+        rows: &[usize],
+        ctx: &BackwardContext<'_, T>,
+    ) -> Result<Backward<T>> {
+        let bounds = ctx.input_bounds.ok_or_else(|| Error::Unsupported {
+            what: "backward pass through `max_pool2d` without input bounds".into(),
+        })?;
+        let (n_in, n_out) = (self.windows.input.len(), self.windows.output.len());
+        if bounds.dim() != n_in {
+            return Err(Error::mismatch(
+                "max_pool2d backward input bounds",
+                n_in,
+                bounds.dim(),
+            ));
+        }
+        let mut lambda = DMatrix::<T>::zeros(rows.len(), n_in);
+        let mut offset = DVector::<T>::zeros(rows.len());
+        for (r, &j) in rows.iter().enumerate() {
+            if j >= n_out {
+                return Err(Error::mismatch(
+                    "max_pool2d backward_identity row (< output length)",
+                    n_out,
+                    j,
+                ));
+            }
+            let w = self.lines(j, bounds);
+            match (ctx.side, w.upper) {
+                (Side::Upper, Some(top)) => offset[r] = top,
+                _ => lambda[(r, w.arg)] = T::one(),
+            }
+        }
+        Ok(Backward { lambda, offset })
+    }
     fn unstable_inputs(&self, bounds: &Interval<T>) -> Option<Vec<usize>> {
         if bounds.dim() != self.windows.input.len() {
             return None;
@@ -231,5 +269,45 @@ impl<T: Float> Layer<T> for MaxPool2d {
             }
         }
         Some((0..flag.len()).filter(|&i| flag[i]).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::RelaxationPolicy;
+
+    /// `backward_identity` equals `backward` of the selection matrix, entry for entry.
+    #[test]
+    fn identity_rows_equal_the_selection_matrix_pass() {
+        let g = Pool2dGeometry {
+            input: Shape3::new(2, 3, 3).unwrap(),
+            kernel: (2, 2),
+            stride: (1, 1),
+            padding: [0, 0, 1, 1],
+        };
+        let pool = MaxPool2d::new(g).unwrap();
+        let (n_in, n_out) = (
+            Layer::<f64>::input_dim(&pool),
+            Layer::<f64>::output_dim(&pool),
+        );
+        let lo = DVector::from_fn(n_in, |i, _| ((i * 7) % 5) as f64 - 2.0);
+        let hi = DVector::from_fn(n_in, |i, _| lo[i] + ((i * 3) % 4) as f64 * 0.5);
+        let bounds = Interval::new(lo, hi).unwrap();
+        let rows: Vec<usize> = (0..n_out).rev().chain([1, 1]).collect();
+        let policy = RelaxationPolicy::default();
+        for side in [Side::Lower, Side::Upper] {
+            let ctx = BackwardContext {
+                side,
+                input_bounds: Some(&bounds),
+                policy: &policy,
+            };
+            let selection = DMatrix::from_fn(rows.len(), n_out, |r, j| f64::from(rows[r] == j));
+            let full = pool.backward(&selection, &ctx).unwrap();
+            let fast = pool.backward_identity(&rows, &ctx).unwrap();
+            assert_eq!(fast.lambda, full.lambda, "{side:?}");
+            assert_eq!(fast.offset, full.offset, "{side:?}");
+            assert!(pool.backward_identity(&[n_out], &ctx).is_err());
+        }
     }
 }
