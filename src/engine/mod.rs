@@ -186,7 +186,14 @@ fn intermediate_bounds<T: Float, N: Network<T> + ?Sized>(
     for k in 1..layers.len() {
         let reference = checked_interval(layers[k - 1].as_ref(), k - 1, &best[k - 1])?;
         let needs = !layers[k].is_linear();
-        let (mut refined, lines) = if needs && linear_prefix {
+        let (mut refined, lines) = if needs && k == 1 && tightener.is_none() && is_box(domain) {
+            // One affine layer over a box: its interval image is its exact range,
+            // `[W⁺l + W⁻u + b, W⁺u + W⁻l + b]` (Gowal et al. 2018, IBP; the same numbers the
+            // back-substitution below would give, up to rounding), at the cost of one pass
+            // instead of one row per neuron (23,328 rows × 784 on the verivital CNNs). With a
+            // tightener the lines are needed, so the rows are back-substituted.
+            (reference, None)
+        } else if needs && linear_prefix {
             // Everything before is affine: back-substitution is exact (also for IBP, where it is
             // the dual-norm bound of the first affine layer).
             let rows: Vec<usize> = (0..layers[k].input_dim()).collect();
@@ -210,6 +217,19 @@ fn intermediate_bounds<T: Float, N: Network<T> + ?Sized>(
         best.push(refined);
     }
     Ok(best)
+}
+
+/// Whether the domain is a box (a general box, or an ℓ∞ ball), where interval arithmetic through
+/// one affine layer is exact.
+fn is_box<T: Float>(domain: &InputDomain<T>) -> bool {
+    matches!(
+        domain,
+        InputDomain::Box(_)
+            | InputDomain::Ball {
+                norm: crate::Norm::LInf,
+                ..
+            }
+    )
 }
 
 /// Back-substitution bounds on the given rows of layer `k`'s input, as an interval over all rows
