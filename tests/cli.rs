@@ -2,24 +2,8 @@
 
 mod common;
 
+use common::cli::{json, proven};
 use common::{floats, shared_path};
-use std::process::Command;
-
-fn proven(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_proven"))
-        .args(args)
-        .output()
-        .expect("run proven");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn json(s: &str) -> serde_json::Value {
-    serde_json::from_str(s.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
-}
 
 #[test]
 fn bounds_on_mnistfc_vnnlib_match_reference() {

@@ -5,29 +5,13 @@
 
 mod common;
 
+use common::cli::{json, proven};
 use common::{floats, shared_path};
 use nalgebra::{DMatrix, DVector};
 use proven::Network;
 use proven::io::onnx::load_onnx;
 use proven::io::vnnlib::read_vnnlib;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn proven(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_proven"))
-        .args(args)
-        .output()
-        .expect("run proven");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn json(s: &str) -> serde_json::Value {
-    serde_json::from_str(s.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
-}
 
 /// The reference cases of `reference/<stem>.json` with the models folder.
 fn cases(stem: &str) -> Option<(PathBuf, Vec<serde_json::Value>)> {

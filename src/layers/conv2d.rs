@@ -1,6 +1,6 @@
 //! 2-D convolution on one NCHW image, kept as a kernel ([`Conv2d`]).
 
-use super::window::Axis;
+use super::window::{Axis, plane_axes};
 use super::{Backward, BackwardContext, Dense, Layer, Shape3};
 use crate::{Error, Float, Interval, Result};
 use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, DVector};
@@ -51,23 +51,12 @@ impl Conv2dGeometry {
     }
 
     fn axes(&self) -> (Axis, Axis) {
-        (
-            Axis {
-                input: self.input.height,
-                kernel: self.kernel.0,
-                stride: self.stride.0,
-                pad_before: self.padding[0],
-                pad_after: self.padding[2],
-                dilation: self.dilation.0,
-            },
-            Axis {
-                input: self.input.width,
-                kernel: self.kernel.1,
-                stride: self.stride.1,
-                pad_before: self.padding[1],
-                pad_after: self.padding[3],
-                dilation: self.dilation.1,
-            },
+        plane_axes(
+            self.input,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.dilation,
         )
     }
 

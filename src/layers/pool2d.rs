@@ -1,6 +1,6 @@
 //! 2-D pooling geometry and average pooling on one NCHW image.
 
-use super::window::Axis;
+use super::window::{Axis, plane_axes};
 use super::{Backward, BackwardContext, Layer, Shape3};
 use crate::{Error, Float, Interval, Result};
 use nalgebra::{DMatrix, DVector};
@@ -45,24 +45,7 @@ impl Pool2dGeometry {
     }
 
     fn axes(&self) -> (Axis, Axis) {
-        (
-            Axis {
-                input: self.input.height,
-                kernel: self.kernel.0,
-                stride: self.stride.0,
-                pad_before: self.padding[0],
-                pad_after: self.padding[2],
-                dilation: 1,
-            },
-            Axis {
-                input: self.input.width,
-                kernel: self.kernel.1,
-                stride: self.stride.1,
-                pad_before: self.padding[1],
-                pad_after: self.padding[3],
-                dilation: 1,
-            },
-        )
+        plane_axes(self.input, self.kernel, self.stride, self.padding, (1, 1))
     }
 }
 

@@ -20,6 +20,34 @@ pub(crate) struct Axis {
     pub dilation: usize,
 }
 
+/// The height and width axes of a 2-D window geometry (`padding` = top, left, bottom, right).
+pub(crate) fn plane_axes(
+    input: super::Shape3,
+    kernel: (usize, usize),
+    stride: (usize, usize),
+    padding: [usize; 4],
+    dilation: (usize, usize),
+) -> (Axis, Axis) {
+    (
+        Axis {
+            input: input.height,
+            kernel: kernel.0,
+            stride: stride.0,
+            pad_before: padding[0],
+            pad_after: padding[2],
+            dilation: dilation.0,
+        },
+        Axis {
+            input: input.width,
+            kernel: kernel.1,
+            stride: stride.1,
+            pad_before: padding[1],
+            pad_after: padding[3],
+            dilation: dilation.1,
+        },
+    )
+}
+
 impl Axis {
     /// Checks the parameters and returns the output length.
     ///

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use nalgebra::{DMatrix, DVector};
 use proven::layers::{ActivationLayer, Dense};
 use proven::{Activation, Layer};
