@@ -213,6 +213,68 @@ impl<T: Float> InputDomain<T> {
         }
     }
 
+    /// The lower end of [`InputDomain::concretize`] alone: `min_{x ∈ B} Λ_r·x + Δ_r` per row
+    /// (for a box, `Σ_j Λ_rj·(Λ_rj ≥ 0 ? lo_j : hi_j) + Δ_r`, one sum instead of the four both
+    /// ends need).
+    ///
+    /// ```
+    /// use proven::{InputDomain, Interval};
+    /// use nalgebra::{DMatrix, DVector};
+    /// let b = Interval::new(DVector::from_vec(vec![0.0, -1.0]), DVector::from_vec(vec![1.0, 1.0])).unwrap();
+    /// let d = InputDomain::Box(b);
+    /// let low = d.concretize_lower(&DMatrix::from_row_slice(1, 2, &[2.0, -3.0]), &DVector::from_vec(vec![0.5]));
+    /// assert_eq!(low[0], 0.0 - 3.0 + 0.5);
+    /// ```
+    pub fn concretize_lower(&self, lambda: &DMatrix<T>, delta: &DVector<T>) -> DVector<T> {
+        self.concretize_one_end(lambda, delta, false)
+    }
+
+    /// The upper end of [`InputDomain::concretize`] alone: `max_{x ∈ B} Λ_r·x + Δ_r` per row.
+    pub fn concretize_upper(&self, lambda: &DMatrix<T>, delta: &DVector<T>) -> DVector<T> {
+        self.concretize_one_end(lambda, delta, true)
+    }
+
+    fn concretize_one_end(
+        &self,
+        lambda: &DMatrix<T>,
+        delta: &DVector<T>,
+        upper: bool,
+    ) -> DVector<T> {
+        match self {
+            InputDomain::Ball {
+                center,
+                radius,
+                norm,
+            } => {
+                let (mid, dual) = ball_sums(lambda, center, *norm);
+                let sign = if upper { T::one() } else { -T::one() };
+                DVector::from_iterator(
+                    mid.len(),
+                    (0..mid.len()).map(|r| mid[r] + delta[r] + sign * (*radius * dual[r])),
+                )
+            }
+            InputDomain::Box(b) => {
+                // Where a coefficient is ≥ 0 the minimum takes the low end, else the high end
+                // (and the reverse for the maximum).
+                let (on_positive, on_negative) = if upper {
+                    (b.upper(), b.lower())
+                } else {
+                    (b.lower(), b.upper())
+                };
+                let rows = lambda.nrows();
+                let mut sum = delta.clone();
+                let acc = sum.as_mut_slice();
+                let cols = lambda.as_slice().chunks_exact(rows.max(1));
+                for ((col, &p), &n) in cols.zip(on_positive.iter()).zip(on_negative.iter()) {
+                    for (a, &v) in acc.iter_mut().zip(col) {
+                        *a += v * if v >= T::zero() { p } else { n };
+                    }
+                }
+                sum
+            }
+        }
+    }
+
     /// Whether `x` lies in the domain, with `tol` slack.
     pub fn contains(&self, x: &DVector<T>, tol: T) -> bool {
         match self {
@@ -367,6 +429,41 @@ mod tests {
                 // `==` on every entry: equal values (±0 compare equal), same rounding.
                 assert_eq!(lo, rlo, "{d:?} lower, {rows}×{cols}");
                 assert_eq!(hi, rhi, "{d:?} upper, {rows}×{cols}");
+            }
+        }
+    }
+
+    /// The one-ended concretisations bound the same affine function as both ends: equal to
+    /// `concretize` up to the summation order (1e-12 relative), and attained by a vertex.
+    #[test]
+    fn one_end_concretisations_match_both_ends() {
+        for (rows, cols) in [(0, 3), (3, 0), (1, 1), (7, 5), (33, 70)] {
+            let l = matrix(rows, cols, 7 + rows as u64);
+            let delta = DVector::from_column_slice(matrix(rows, 1, 3).as_slice());
+            let x0 = DVector::from_column_slice(matrix(cols, 1, 2).as_slice());
+            let w = DVector::from_column_slice(matrix(cols, 1, 8).as_slice()).abs();
+            let mut domains: Vec<_> = [Norm::LInf, Norm::L2, Norm::L1]
+                .iter()
+                .map(|&n| InputDomain::ball(x0.clone(), 0.3, n).unwrap())
+                .collect();
+            domains.push(InputDomain::boxed(&x0 - &w, &x0 + &w).unwrap());
+            for d in &domains {
+                let (lo, hi) = d.concretize(&l, &delta);
+                let (one_lo, one_hi) = (
+                    d.concretize_lower(&l, &delta),
+                    d.concretize_upper(&l, &delta),
+                );
+                for r in 0..rows {
+                    let scale = 1.0 + lo[r].abs() + hi[r].abs() + l.row(r).abs().sum();
+                    assert!(
+                        (lo[r] - one_lo[r]).abs() <= 1e-12 * scale,
+                        "{d:?} lower {r}"
+                    );
+                    assert!(
+                        (hi[r] - one_hi[r]).abs() <= 1e-12 * scale,
+                        "{d:?} upper {r}"
+                    );
+                }
             }
         }
     }

@@ -136,8 +136,8 @@ impl<T: Float> LinearBounds<T> {
         domain: InputDomain<T>,
         intermediate: Vec<Option<Interval<T>>>,
     ) -> Self {
-        let (lower_bounds, _) = domain.concretize(&lower.a, &lower.b);
-        let (_, upper_bounds) = domain.concretize(&upper.a, &upper.b);
+        let lower_bounds = domain.concretize_lower(&lower.a, &lower.b);
+        let upper_bounds = domain.concretize_upper(&upper.a, &upper.b);
         Self {
             lower,
             upper,

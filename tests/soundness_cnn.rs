@@ -6,7 +6,7 @@
 //!
 //! Each CNN group: 16 random networks (every combination of batch norm, average pooling, max
 //! pooling and residual block equally likely), random domains of every kind and random
-//! specifications, all 12 methods, 1,000 sampled points per method plus 2 extreme points per row
+//! specifications, all 14 methods, 1,000 sampled points per method plus 2 extreme points per row
 //! (about 190,000 points per group, count asserted).
 //!
 //! Heavier run (10× the cases): `cargo test --release --test soundness_cnn -- --ignored`

@@ -3,7 +3,7 @@
 //! One configuration group per (activation, scalar type): random networks of depth 1–4 and
 //! width 1–32 ([`proven::testing::arb_network`]), random domains of every kind (ℓ∞, ℓ2, ℓ1
 //! balls, boxes, clipped ℓ∞ balls), random specifications (identity, margins, random rows), and
-//! all 12 methods ([`proven::testing::all_methods`]). Each group checks at least 10,000 points
+//! all 14 methods ([`proven::testing::all_methods`]). Each group checks at least 10,000 points
 //! per method and asserts the count.
 //!
 //! Heavier run (about 10× the cases, fresh seed each time):

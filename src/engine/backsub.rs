@@ -51,14 +51,158 @@ pub(crate) fn back_substitute<T: Float>(
 /// the lower one (only affine layers were crossed).
 pub(crate) type BothSides<T> = ((DMatrix<T>, DVector<T>), Option<(DMatrix<T>, DVector<T>)>);
 
+/// Borrowed lines `(Λ, Δ)` of one side.
+pub(crate) type LinesRef<'a, T> = (&'a DMatrix<T>, &'a DVector<T>);
+
 /// The state of a two-sided back-substitution: while only affine layers have been crossed the
 /// two sides are the same lines, computed once.
-enum Sides<T: Float> {
+pub(crate) enum Sides<T: Float> {
+    /// Both sides are these lines `(Λ, Δ)`.
     Shared(DMatrix<T>, DVector<T>),
+    /// Each side has its own lines.
     Split {
         lower: (DMatrix<T>, DVector<T>),
         upper: (DMatrix<T>, DVector<T>),
     },
+}
+
+impl<T: Float> Sides<T> {
+    /// The lines of the first step, through layer `top` (the start rows sit on its output).
+    pub(crate) fn start(
+        layers: &[Box<dyn Layer<T>>],
+        top: usize,
+        start: &Start<'_, T>,
+        bounds: &[Interval<T>],
+        method: &Method,
+    ) -> Result<Self> {
+        let rows = start.rows();
+        let first = |side: Side| -> Result<Backward<T>> {
+            let ctx = context(top, side, bounds, method);
+            let step = match start {
+                Start::Identity(r) => layers[top].backward_identity(r, &ctx)?,
+                Start::Matrix(c) => layers[top].backward(c, &ctx)?,
+            };
+            check_shape(layers[top].as_ref(), top, &step, rows)?;
+            Ok(step)
+        };
+        Ok(if layers[top].is_linear() {
+            let s = first(Side::Lower)?;
+            Sides::Shared(s.lambda, s.offset)
+        } else {
+            let (l, u) = (first(Side::Lower)?, first(Side::Upper)?);
+            Sides::Split {
+                lower: (l.lambda, l.offset),
+                upper: (u.lambda, u.offset),
+            }
+        })
+    }
+
+    /// One step down, through layer `j` (an affine layer crossed while the sides are shared is
+    /// crossed once).
+    pub(crate) fn step(
+        self,
+        layers: &[Box<dyn Layer<T>>],
+        j: usize,
+        bounds: &[Interval<T>],
+        method: &Method,
+    ) -> Result<Self> {
+        let layer = layers[j].as_ref();
+        let ctx = |side: Side| context(j, side, bounds, method);
+        let rows = self.rows();
+        Ok(match self {
+            Sides::Shared(lambda, offset) if layer.is_linear() => {
+                let step = layer.backward(&lambda, &ctx(Side::Lower))?;
+                check_shape(layer, j, &step, rows)?;
+                Sides::Shared(step.lambda, offset + step.offset)
+            }
+            Sides::Shared(lambda, offset) => {
+                let l = layer.backward(&lambda, &ctx(Side::Lower))?;
+                check_shape(layer, j, &l, rows)?;
+                let u = layer.backward_owned(lambda, &ctx(Side::Upper))?;
+                check_shape(layer, j, &u, rows)?;
+                Sides::Split {
+                    lower: (l.lambda, &offset + l.offset),
+                    upper: (u.lambda, offset + u.offset),
+                }
+            }
+            Sides::Split { lower, upper } => {
+                let l = layer.backward_owned(lower.0, &ctx(Side::Lower))?;
+                check_shape(layer, j, &l, rows)?;
+                let u = layer.backward_owned(upper.0, &ctx(Side::Upper))?;
+                check_shape(layer, j, &u, rows)?;
+                Sides::Split {
+                    lower: (l.lambda, lower.1 + l.offset),
+                    upper: (u.lambda, upper.1 + u.offset),
+                }
+            }
+        })
+    }
+
+    /// The number of rows.
+    pub(crate) fn rows(&self) -> usize {
+        match self {
+            Sides::Shared(_, offset) => offset.len(),
+            Sides::Split { lower, .. } => lower.1.len(),
+        }
+    }
+
+    /// The lower lines, and the upper ones when they differ.
+    pub(crate) fn into_parts(self) -> BothSides<T> {
+        match self {
+            Sides::Shared(lambda, offset) => ((lambda, offset), None),
+            Sides::Split { lower, upper } => (lower, Some(upper)),
+        }
+    }
+
+    /// The lower lines and the upper lines (the same ones when shared).
+    pub(crate) fn lines(&self) -> (LinesRef<'_, T>, LinesRef<'_, T>) {
+        match self {
+            Sides::Shared(lambda, offset) => ((lambda, offset), (lambda, offset)),
+            Sides::Split { lower, upper } => ((&lower.0, &lower.1), (&upper.0, &upper.1)),
+        }
+    }
+
+    /// Keeps the given rows (by position), in the given order.
+    pub(crate) fn keep_rows(self, keep: &[usize]) -> Self {
+        let pick = |(lambda, offset): (DMatrix<T>, DVector<T>)| {
+            (
+                crate::layers::gather_rows(&lambda, keep),
+                DVector::from_iterator(keep.len(), keep.iter().map(|&r| offset[r])),
+            )
+        };
+        match self {
+            Sides::Shared(lambda, offset) => {
+                let (l, o) = pick((lambda, offset));
+                Sides::Shared(l, o)
+            }
+            Sides::Split { lower, upper } => Sides::Split {
+                lower: pick(lower),
+                upper: pick(upper),
+            },
+        }
+    }
+}
+
+impl<T: Float> Start<'_, T> {
+    fn rows(&self) -> usize {
+        match self {
+            Start::Identity(rows) => rows.len(),
+            Start::Matrix(c) => c.nrows(),
+        }
+    }
+}
+
+fn context<'a, T: Float>(
+    j: usize,
+    side: Side,
+    bounds: &'a [Interval<T>],
+    method: &'a Method,
+) -> BackwardContext<'a, T> {
+    BackwardContext {
+        side,
+        input_bounds: bounds.get(j),
+        policy: &method.relaxation,
+    }
 }
 
 /// [`back_substitute`] for both sides at once, with the same result as two calls: through an
@@ -76,68 +220,12 @@ pub(crate) fn back_substitute_sides<T: Float>(
     bounds: &[Interval<T>],
     method: &Method,
 ) -> Result<BothSides<T>> {
-    let ctx = |j: usize, side: Side| BackwardContext {
-        side,
-        input_bounds: bounds.get(j),
-        policy: &method.relaxation,
-    };
     let top = upto - 1;
-    let rows = match start {
-        Start::Identity(rows) => rows.len(),
-        Start::Matrix(c) => c.nrows(),
-    };
-    let first = |side: Side| -> Result<Backward<T>> {
-        let step = match start {
-            Start::Identity(r) => layers[top].backward_identity(r, &ctx(top, side))?,
-            Start::Matrix(c) => layers[top].backward(c, &ctx(top, side))?,
-        };
-        check_shape(layers[top].as_ref(), top, &step, rows)?;
-        Ok(step)
-    };
-    let mut state = if layers[top].is_linear() {
-        let s = first(Side::Lower)?;
-        Sides::Shared(s.lambda, s.offset)
-    } else {
-        let (l, u) = (first(Side::Lower)?, first(Side::Upper)?);
-        Sides::Split {
-            lower: (l.lambda, l.offset),
-            upper: (u.lambda, u.offset),
-        }
-    };
+    let mut state = Sides::start(layers, top, start, bounds, method)?;
     for j in (0..top).rev() {
-        let layer = layers[j].as_ref();
-        state = match state {
-            Sides::Shared(lambda, offset) if layer.is_linear() => {
-                let step = layer.backward(&lambda, &ctx(j, Side::Lower))?;
-                check_shape(layer, j, &step, rows)?;
-                Sides::Shared(step.lambda, offset + step.offset)
-            }
-            Sides::Shared(lambda, offset) => {
-                let l = layer.backward(&lambda, &ctx(j, Side::Lower))?;
-                check_shape(layer, j, &l, rows)?;
-                let u = layer.backward(&lambda, &ctx(j, Side::Upper))?;
-                check_shape(layer, j, &u, rows)?;
-                Sides::Split {
-                    lower: (l.lambda, &offset + l.offset),
-                    upper: (u.lambda, offset + u.offset),
-                }
-            }
-            Sides::Split { lower, upper } => {
-                let l = layer.backward(&lower.0, &ctx(j, Side::Lower))?;
-                check_shape(layer, j, &l, rows)?;
-                let u = layer.backward(&upper.0, &ctx(j, Side::Upper))?;
-                check_shape(layer, j, &u, rows)?;
-                Sides::Split {
-                    lower: (l.lambda, lower.1 + l.offset),
-                    upper: (u.lambda, upper.1 + u.offset),
-                }
-            }
-        };
+        state = state.step(layers, j, bounds, method)?;
     }
-    Ok(match state {
-        Sides::Shared(lambda, offset) => ((lambda, offset), None),
-        Sides::Split { lower, upper } => (lower, Some(upper)),
-    })
+    Ok(state.into_parts())
 }
 
 /// A backward step must return `Λ'` of `rows × input_dim` and `Δ'` of `rows` (a custom layer

@@ -59,6 +59,11 @@ pub struct Method {
     /// Under IBP output bounds: fold the specification into the trailing affine layers (tighter)
     /// instead of applying it to the output box by interval arithmetic (auto_LiRPA's way).
     pub ibp_fold_specification: bool,
+    /// Check intermediate rows for stability each time their lines reach an activation's output
+    /// on the way down (concretised over that output's interval bounds) and stop carrying the
+    /// rows proved stable (DeepPoly's early stop). Off by default; see
+    /// [`Method::with_stability_pretest`].
+    pub stability_pretest: bool,
     name: &'static str,
 }
 
@@ -71,6 +76,7 @@ impl Method {
             sparsity: Sparsity::Unstable,
             intersect_with_ibp: true,
             ibp_fold_specification: true,
+            stability_pretest: false,
             name,
         }
     }
@@ -84,6 +90,7 @@ impl Method {
             sparsity: Sparsity::All,
             intersect_with_ibp: false,
             ibp_fold_specification: true,
+            stability_pretest: false,
             name: "IBP",
         }
     }
@@ -119,11 +126,25 @@ impl Method {
     }
 
     /// Textbook ("dense") back-substitution: every intermediate neuron refined, no IBP
-    /// intersection.
+    /// intersection, no stability pre-test.
     pub fn dense(self) -> Self {
         Self {
             sparsity: Sparsity::All,
             intersect_with_ibp: false,
+            stability_pretest: false,
+            ..self
+        }
+    }
+
+    /// The same method with the stability pre-test ([`Method::stability_pretest`]): rows
+    /// proved stable part-way down are not carried to the input. Sound, and faster when many
+    /// rows settle early (784-1024×3 MLP: about 60 % of the second hidden layer's rows, 5–10 %
+    /// of the time), but the settled rows keep a looser interval than the full pass would give,
+    /// and through later layers' IBP references that can loosen the final bounds a little
+    /// (mnistfc 256x4: margin lower bound −0.7119 instead of −0.7055), so it is off by default.
+    pub fn with_stability_pretest(self) -> Self {
+        Self {
+            stability_pretest: true,
             ..self
         }
     }

@@ -17,6 +17,7 @@
 mod backsub;
 mod batch;
 mod method;
+mod pretest;
 mod spec;
 mod tighten;
 
@@ -249,8 +250,8 @@ fn refine_rows<T: Float>(
     let ((al, bl), upper) = back_substitute_sides(layers, k, &start, best, method)?;
     let (low, up, au, bu) = match upper {
         Some((au, bu)) => {
-            let (low, _) = domain.concretize(&al, &bl);
-            let (_, up) = domain.concretize(&au, &bu);
+            let low = domain.concretize_lower(&al, &bl);
+            let up = domain.concretize_upper(&au, &bu);
             (low, up, au, bu)
         }
         // Only affine layers below: one set of lines, concretised once for both ends.
@@ -296,19 +297,37 @@ fn refine_sparse<T: Float>(
     if rows.is_empty() {
         return Ok((reference, None));
     }
-    let (refined, lower, upper) = refine_rows(layers, k, &rows, best, domain, method)?;
     let (mut lo, mut hi) = reference.clone().into_parts();
-    for &j in &rows {
-        lo[j] = refined.lower()[j];
-        hi[j] = refined.upper()[j];
-    }
+    let lines = if method.stability_pretest {
+        let settled = pretest::refine_rows_settling(layers, k, &rows, best, domain, method)?;
+        // Rows proved stable part-way down keep that bound, intersected with the reference
+        // (both hold); the others are set below like any back-substituted row.
+        for &j in &settled.settled {
+            lo[j] = settled.bounds.lower()[j].max(lo[j]);
+            hi[j] = settled.bounds.upper()[j].min(hi[j]);
+        }
+        if let Some((rows, _, _)) = &settled.remaining {
+            for &j in rows {
+                lo[j] = settled.bounds.lower()[j];
+                hi[j] = settled.bounds.upper()[j];
+            }
+        }
+        settled.remaining
+    } else {
+        let (refined, lower, upper) = refine_rows(layers, k, &rows, best, domain, method)?;
+        for &j in &rows {
+            lo[j] = refined.lower()[j];
+            hi[j] = refined.upper()[j];
+        }
+        Some((rows, lower, upper))
+    };
     let merged = Interval::new_unchecked(lo, hi);
     let merged = if intersect {
         merged.intersect(&reference)
     } else {
         merged
     };
-    Ok((merged, Some((rows, lower, upper))))
+    Ok((merged, lines))
 }
 
 /// The rows that were back-substituted, with their lower and upper lines.

@@ -91,26 +91,46 @@ pub fn backward_through_relaxation<T: Float>(
     relax: &[NeuronRelaxation<T>],
     side: Side,
 ) -> Backward<T> {
-    let rows = lambda.nrows();
-    let mut out = lambda.clone();
+    backward_through_relaxation_owned(lambda.clone(), relax, side)
+}
+
+/// [`backward_through_relaxation`], rewriting `Λ` in place.
+fn backward_through_relaxation_owned<T: Float>(
+    mut out: DMatrix<T>,
+    relax: &[NeuronRelaxation<T>],
+    side: Side,
+) -> Backward<T> {
+    let rows = out.nrows();
     let mut offset = DVector::zeros(rows);
-    for (j, mut col) in out.column_iter_mut().enumerate() {
-        let r = &relax[j];
+    let (zero, one) = (T::zero(), T::one());
+    let acc = offset.as_mut_slice();
+    let columns = out.as_mut_slice().chunks_exact_mut(rows.max(1));
+    for (col, r) in columns.zip(relax) {
         if r.lower == r.upper {
             let line = r.lower;
-            for (i, v) in col.iter_mut().enumerate() {
-                offset[i] += *v * line.intercept;
+            if line.intercept == zero && line.slope == one {
+                // The identity (a ReLU active on the whole box): Λ' = Λ, Δ' = 0.
+                continue;
+            }
+            if line.intercept == zero && line.slope == zero {
+                // Constant zero (an inactive ReLU): the column vanishes.
+                col.fill(zero);
+                continue;
+            }
+            for (o, v) in acc.iter_mut().zip(col.iter_mut()) {
+                *o += *v * line.intercept;
                 *v *= line.slope;
             }
             continue;
         }
-        for (i, v) in col.iter_mut().enumerate() {
-            let positive = *v >= T::zero();
-            let line = match (side, positive) {
-                (Side::Lower, true) | (Side::Upper, false) => r.lower,
-                (Side::Lower, false) | (Side::Upper, true) => r.upper,
-            };
-            offset[i] += *v * line.intercept;
+        // The lower side takes the lower line where Λ ≥ 0, the upper side where Λ < 0.
+        let (on_positive, on_negative) = match side {
+            Side::Lower => (r.lower, r.upper),
+            Side::Upper => (r.upper, r.lower),
+        };
+        for (o, v) in acc.iter_mut().zip(col.iter_mut()) {
+            let line = if *v >= zero { on_positive } else { on_negative };
+            *o += *v * line.intercept;
             *v *= line.slope;
         }
     }
@@ -158,6 +178,20 @@ impl<T: Float> Layer<T> for ActivationLayer<T> {
         })?;
         let relax = self.relaxations(bounds, ctx.policy);
         Ok(backward_through_relaxation(lambda, &relax, ctx.side))
+    }
+    fn backward_owned(
+        &self,
+        lambda: DMatrix<T>,
+        ctx: &BackwardContext<'_, T>,
+    ) -> Result<Backward<T>> {
+        let bounds = ctx.input_bounds.ok_or_else(|| Error::Unsupported {
+            what: format!(
+                "backward pass through `{}` without input bounds",
+                self.activation.name()
+            ),
+        })?;
+        let relax = self.relaxations(bounds, ctx.policy);
+        Ok(backward_through_relaxation_owned(lambda, &relax, ctx.side))
     }
     /// One non-zero per row: for `Λ = I[rows, :]` every coefficient is `1 ≥ 0`, so row `r`
     /// (neuron `j`) takes the lower line on the lower side and the upper line on the upper side
@@ -224,6 +258,29 @@ mod tests {
     use super::*;
     use crate::Activation;
     use crate::activation::{RelaxationPolicy, ReluLowerSlope};
+
+    /// The in-place backward pass returns exactly what the copying one does, on both sides,
+    /// for active, inactive and unstable neurons.
+    #[test]
+    fn owned_backward_equals_borrowed_backward() {
+        let lo = DVector::from_vec(vec![-2.0, 0.5, -1.0, -3.0, 1.0, -0.5]);
+        let hi = DVector::from_vec(vec![1.0, 2.0, -0.2, 3.0, 4.0, 0.5]);
+        let bounds = Interval::new(lo, hi).unwrap();
+        let layer = ActivationLayer::new(6, Activation::Relu).unwrap();
+        let lambda = DMatrix::from_fn(4, 6, |r, c| ((r * 7 + c * 3) % 5) as f64 - 2.0);
+        let policy = RelaxationPolicy::default();
+        for side in [Side::Lower, Side::Upper] {
+            let ctx = BackwardContext {
+                side,
+                input_bounds: Some(&bounds),
+                policy: &policy,
+            };
+            let a = layer.backward(&lambda, &ctx).unwrap();
+            let b = layer.backward_owned(lambda.clone(), &ctx).unwrap();
+            assert_eq!(a.lambda, b.lambda);
+            assert_eq!(a.offset, b.offset);
+        }
+    }
 
     /// `backward_identity` equals `backward` of the selection matrix, entry for entry.
     #[test]

@@ -11,13 +11,15 @@
 
 use super::{Backward, BackwardContext, Layer};
 use crate::{Error, Float, Interval, Result};
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{DMatrix, DMatrixView, DVector};
 
 /// A dense layer `y = W·x + b` with `W` of shape outputs × inputs.
 #[derive(Debug, Clone)]
 pub struct Dense<T: Float> {
     weights: DMatrix<T>,
     bias: DVector<T>,
+    /// `Wᵀ`, so that a row of `W` is a contiguous column here (used to gather rows of `W`).
+    transposed: DMatrix<T>,
 }
 
 impl<T: Float> Dense<T> {
@@ -30,7 +32,7 @@ impl<T: Float> Dense<T> {
     /// # Examples
     /// ```
     /// use proven::layers::Dense;
-    /// use nalgebra::{DMatrix, DVector};
+    /// use nalgebra::{DMatrix, DMatrixView, DVector};
     /// let d = Dense::new(DMatrix::from_row_slice(1, 2, &[1.0, -1.0]), DVector::from_vec(vec![0.5])).unwrap();
     /// assert!(Dense::new(DMatrix::from_row_slice(1, 1, &[f64::NAN]), DVector::zeros(1)).is_err());
     /// # let _ = d;
@@ -65,7 +67,12 @@ impl<T: Float> Dense<T> {
                 value: bias[i].as_f64(),
             });
         }
-        Ok(Self { weights, bias })
+        let transposed = weights.transpose();
+        Ok(Self {
+            weights,
+            bias,
+            transposed,
+        })
     }
 
     /// The weight matrix (outputs × inputs).
@@ -100,10 +107,8 @@ impl<T: Float> Layer<T> for Dense<T> {
         y
     }
     fn interval(&self, input: &Interval<T>) -> Interval<T> {
-        let c = input.center();
-        let r = input.radius();
-        let mid = &self.weights * c + &self.bias;
-        let spread = self.weights.abs() * r;
+        let (mid, spread) = center_and_spread(&self.weights, &input.center(), &input.radius());
+        let mid = mid + &self.bias;
         Interval::new_unchecked(&mid - &spread, &mid + &spread)
     }
     fn is_linear(&self) -> bool {
@@ -111,7 +116,7 @@ impl<T: Float> Layer<T> for Dense<T> {
     }
     fn backward(&self, lambda: &DMatrix<T>, _ctx: &BackwardContext<'_, T>) -> Result<Backward<T>> {
         Ok(Backward {
-            lambda: skip_zero_columns_product(lambda, &self.weights),
+            lambda: skip_zero_columns_product(lambda, &self.weights, &self.transposed),
             offset: lambda * &self.bias,
         })
     }
@@ -120,8 +125,15 @@ impl<T: Float> Layer<T> for Dense<T> {
         rows: &[usize],
         _ctx: &BackwardContext<'_, T>,
     ) -> Result<Backward<T>> {
+        if let Some(&j) = rows.iter().find(|&&j| j >= self.weights.nrows()) {
+            return Err(Error::mismatch(
+                "dense backward_identity row (< layer outputs)",
+                self.weights.nrows(),
+                j,
+            ));
+        }
         Ok(Backward {
-            lambda: self.weights.select_rows(rows),
+            lambda: gather_rows(&self.weights, rows),
             offset: DVector::from_iterator(rows.len(), rows.iter().map(|&j| self.bias[j])),
         })
     }
@@ -132,19 +144,147 @@ impl<T: Float> Layer<T> for Dense<T> {
 /// After a ReLU, the columns of the neurons that are inactive on the whole domain are zero, so
 /// they contribute nothing to `Λ·W`: `Λ·W = Λ[:, nz]·W[nz, :]` with `nz` the non-zero columns.
 /// The weights are finite (checked by [`Dense::new`]), so a zero column adds exactly `±0` to every
-/// sum it enters. The gathered product is used only when it saves work: the saved multiply-adds
-/// (`zero columns × rows × n`) must outweigh the copy of the kept rows of `W` (`kept × n`).
-fn skip_zero_columns_product<T: Float>(lambda: &DMatrix<T>, weights: &DMatrix<T>) -> DMatrix<T> {
-    let zero = T::zero();
-    let kept: Vec<usize> = (0..lambda.ncols())
-        .filter(|&j| lambda.column(j).iter().any(|v| *v != zero))
-        .collect();
+/// sum it enters. The kept rows of `W` are the kept columns of `Wᵀ` (`transposed`), copied as
+/// contiguous columns and multiplied through a transposed (strided) view. The gathered product
+/// is used only when it saves work: the saved multiply-adds (`zero columns × rows × n`) must
+/// outweigh the copy of the kept rows of `W` (`kept × n`).
+fn skip_zero_columns_product<T: Float>(
+    lambda: &DMatrix<T>,
+    weights: &DMatrix<T>,
+    transposed: &DMatrix<T>,
+) -> DMatrix<T> {
+    let rows = lambda.nrows();
+    let kept = non_zero_columns(lambda);
     let zeros = lambda.ncols() - kept.len();
-    if zeros == 0 || zeros * lambda.nrows() < 4 * kept.len() {
+    if zeros == 0 || zeros * rows < 4 * kept.len() {
         return lambda * weights;
     }
     if kept.is_empty() {
-        return DMatrix::zeros(lambda.nrows(), weights.ncols());
+        return DMatrix::zeros(rows, weights.ncols());
     }
-    lambda.select_columns(&kept) * weights.select_rows(&kept)
+    let n = weights.ncols();
+    let mut rows_of_w = Vec::with_capacity(kept.len() * n);
+    let by_row = transposed.as_slice();
+    for &k in &kept {
+        rows_of_w.extend_from_slice(&by_row[k * n..(k + 1) * n]);
+    }
+    // `rows_of_w` holds W[kept, :] row after row: entry (t, c) at t·n + c.
+    let w_kept = DMatrixView::from_slice_with_strides(&rows_of_w, kept.len(), n, n, 1);
+    lambda.select_columns(&kept) * w_kept
+}
+
+/// The indices of the columns of `Λ` with a non-zero entry. A column is looked at from its
+/// first entry, so a non-zero column usually costs one comparison.
+fn non_zero_columns<T: Float>(lambda: &DMatrix<T>) -> Vec<usize> {
+    let zero = T::zero();
+    let rows = lambda.nrows().max(1);
+    let mut kept = Vec::with_capacity(lambda.ncols());
+    for (j, column) in lambda.as_slice().chunks_exact(rows).enumerate() {
+        // In blocks of 8 without an early exit inside a block, so the test vectorises.
+        let non_zero = column
+            .chunks(8)
+            .any(|block| block.iter().fold(false, |seen, v| seen | (*v != zero)));
+        if non_zero {
+            kept.push(j);
+        }
+    }
+    kept
+}
+
+/// `M[rows, :]` (rows in the given order, repeats allowed), copied column by column: each column
+/// of the column-major `M` is read where the rows ask and written contiguously. Every index must
+/// be below `M.nrows()` (callers check, or take them from `M` itself).
+pub(crate) fn gather_rows<T: Float>(m: &DMatrix<T>, rows: &[usize]) -> DMatrix<T> {
+    let height = m.nrows().max(1);
+    let mut data = Vec::with_capacity(rows.len() * m.ncols());
+    for column in m.as_slice().chunks_exact(height) {
+        data.extend(rows.iter().map(|&r| column[r]));
+    }
+    DMatrix::from_vec(rows.len(), m.ncols(), data)
+}
+
+/// `(W·c, |W|·r)` in one pass over the column-major `W`: for every input `j`, the column `W[:, j]`
+/// is read once and added into both sums (`W·c += W[:, j]·c_j`, `|W|·r += |W[:, j]|·r_j`). This
+/// is IBP's midpoint–radius form (Gowal et al. 2018, eq. 6) without forming `|W|`; inputs with
+/// `c_j = r_j = 0` add nothing and are skipped.
+fn center_and_spread<T: Float>(
+    weights: &DMatrix<T>,
+    center: &DVector<T>,
+    radius: &DVector<T>,
+) -> (DVector<T>, DVector<T>) {
+    let rows = weights.nrows();
+    let mut mid = vec![T::zero(); rows];
+    let mut spread = vec![T::zero(); rows];
+    let zero = T::zero();
+    for (j, column) in weights.as_slice().chunks_exact(rows.max(1)).enumerate() {
+        let (c, r) = (center[j], radius[j]);
+        if c == zero && r == zero {
+            continue;
+        }
+        for ((m, s), &w) in mid.iter_mut().zip(spread.iter_mut()).zip(column) {
+            *m += w * c;
+            *s += w.abs() * r;
+        }
+    }
+    (DVector::from_vec(mid), DVector::from_vec(spread))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic entries with exact zeros.
+    fn matrix(rows: usize, cols: usize, seed: u64) -> DMatrix<f64> {
+        let mut s = seed;
+        DMatrix::from_fn(rows, cols, |_, _| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+            if u < 0.3 { 0.0 } else { u - 0.65 }
+        })
+    }
+
+    /// The gathered, transposed-view product equals the plain product whatever columns of `Λ`
+    /// are zero (none, some, all).
+    #[test]
+    fn zero_column_skipping_equals_the_plain_product() {
+        let w = matrix(12, 9, 3);
+        let wt = w.transpose();
+        for (rows, zero_every) in [(1, 0), (5, 2), (40, 3), (7, 1)] {
+            let mut lambda = matrix(rows, 12, rows as u64);
+            if zero_every > 0 {
+                for j in (0..12).step_by(zero_every) {
+                    lambda.column_mut(j).fill(0.0);
+                }
+            }
+            let fast = skip_zero_columns_product(&lambda, &w, &wt);
+            let plain = &lambda * &w;
+            assert!(
+                (fast - plain).abs().max() <= 1e-14,
+                "{rows} rows, every {zero_every}"
+            );
+        }
+    }
+
+    #[test]
+    fn gathered_rows_are_the_selected_rows() {
+        let m = matrix(6, 4, 11);
+        let g = gather_rows(&m, &[5, 0, 5, 2]);
+        assert_eq!(g, m.select_rows(&[5, 0, 5, 2]));
+    }
+
+    /// The fused IBP pass is the midpoint–radius formula.
+    #[test]
+    fn interval_is_the_midpoint_radius_image() {
+        let d = Dense::new(matrix(5, 7, 2), DVector::from_fn(5, |i, _| i as f64 - 2.0)).unwrap();
+        let lo = DVector::from_fn(7, |i, _| -(i as f64) / 3.0);
+        let hi = DVector::from_fn(7, |i, _| if i == 3 { lo[i] } else { 1.0 + i as f64 / 5.0 });
+        let b = Interval::new(lo, hi).unwrap();
+        let out = d.interval(&b);
+        let mid = d.weights() * b.center() + d.bias();
+        let spread = d.weights().abs() * b.radius();
+        assert!((out.lower() - (&mid - &spread)).abs().max() <= 1e-14);
+        assert!((out.upper() - (&mid + &spread)).abs().max() <= 1e-14);
+    }
 }

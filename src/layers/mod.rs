@@ -31,6 +31,7 @@ mod window;
 pub use activation_layer::{ActivationLayer, backward_through_relaxation};
 pub use conv2d::{CHUNK_ELEMENTS, Conv2d, Conv2dGeometry, MAX_DENSE_ELEMENTS};
 pub use dense::Dense;
+pub(crate) use dense::gather_rows;
 pub use densify::densify;
 pub use elementwise_affine::ElementwiseAffine;
 pub use flatten::Flatten;
@@ -108,6 +109,19 @@ pub trait Layer<T: Float>: Send + Sync + Debug {
     /// # Errors
     /// A layer may refuse (for example a method it cannot support) with a typed error.
     fn backward(&self, lambda: &DMatrix<T>, ctx: &BackwardContext<'_, T>) -> Result<Backward<T>>;
+    /// [`Layer::backward`] of a `Λ` the caller no longer needs, so a layer that rewrites `Λ`
+    /// column by column (an activation) can do it in place instead of copying. The default
+    /// forwards to [`Layer::backward`]; an override must return exactly the same result.
+    ///
+    /// # Errors
+    /// As [`Layer::backward`].
+    fn backward_owned(
+        &self,
+        lambda: DMatrix<T>,
+        ctx: &BackwardContext<'_, T>,
+    ) -> Result<Backward<T>> {
+        self.backward(&lambda, ctx)
+    }
     /// Back-substitution starting from the identity rows `rows` of the output (`Λ = I[rows, :]`).
     /// The default builds the selection matrix; affine layers override it to copy rows.
     ///

@@ -69,11 +69,12 @@ pub use violation::{CheckStats, SoundnessViolation};
 use crate::Method;
 
 /// Every method the engine offers: IBP, Fast-Lin, CROWN and CROWN-IBP, each as is, `.dense()`
-/// and `.auto_lirpa_compatible()` (12 in all).
+/// and `.auto_lirpa_compatible()`, and Fast-Lin and CROWN `.with_stability_pretest()` (14 in
+/// all).
 ///
 /// # Examples
 /// ```
-/// assert_eq!(proven::testing::all_methods().len(), 12);
+/// assert_eq!(proven::testing::all_methods().len(), 14);
 /// ```
 pub fn all_methods() -> Vec<Method> {
     [
@@ -84,5 +85,9 @@ pub fn all_methods() -> Vec<Method> {
     ]
     .into_iter()
     .flat_map(|m| [m, m.dense(), m.auto_lirpa_compatible()])
+    .chain([
+        Method::fast_lin().with_stability_pretest(),
+        Method::crown().with_stability_pretest(),
+    ])
     .collect()
 }
