@@ -461,10 +461,15 @@ def cnn_case(name, onnx, eps, clip, images, radius=True):
     xs = torch.tensor([im["x"] for im in images], dtype=torch.float64).reshape(-1, *shape)
     with torch.no_grad():
         pred = model(xs).argmax(1).tolist()
-    agree = sum(1 for im, p in zip(images, pred) if im.get("label", p) == p)
-    print(f"{name}: prediction at x = given label on {agree} / {len(images)} images",
-          file=sys.stderr)
-    images = [dict(im, label=int(im.get("label", p))) for im, p in zip(images, pred)]
+    # A "property_label" (the vnnlib's) is only compared with the prediction, not used.
+    known = [(im.get("label", im.get("property_label")), p) for im, p in zip(images, pred)]
+    known = [(k, p) for k, p in known if k is not None]
+    if known:
+        agree = sum(1 for k, p in known if k == p)
+        print(f"{name}: prediction at x = the property's label on {agree} / {len(known)} images",
+              file=sys.stderr)
+    images = [dict({k: v for k, v in im.items() if k != "property_label"},
+                   label=int(im.get("label", p))) for im, p in zip(images, pred)]
     return {"name": name, "onnx": onnx, "eps": eps, "clip": clip, "images": images,
             "shape": shape, "radius": radius}
 
@@ -497,11 +502,11 @@ def vnnlib_cnn_cases(count):
             prop = os.path.join(verivital, "specs", "avgpool_specs", f"prop_{i}_{eps}.vnnlib")
             if not os.path.exists(prop):
                 break
-            lo, hi, _ = read_vnnlib_box(prop)
+            lo, hi, label = read_vnnlib_box(prop)
             x = [u - eps if l <= 0.0 < u < 1.0 else l + eps if u >= 1.0 > l else 0.5 * (l + u)
                  for l, u in zip(lo, hi)]
             x = [min(max(v, 0.0), 1.0) for v in x]
-            images.append({"x": x})
+            images.append({"x": x, "property_label": label})
         cases.append(cnn_case("Convnet_avgpool", avgpool, eps, [0.0, 1.0], images))
     oval = os.path.join(SHARED, "models", "oval21")
     base = os.path.join(oval, "nets", "cifar_base_kw.onnx")
