@@ -16,8 +16,8 @@
 //! object per line with, in seconds:
 //!
 //! - `single`: one [`compute_bounds`] call with the margin specification `e_label − e_j` on the
-//!   box of the first image, the median and every one
-//!   of `repeat` timed runs (after one untimed warm-up call), and the median CPU time of the
+//!   box of the first image, the median and every one of `repeat` timed runs (after one untimed
+//!   warm-up call), and the median CPU time of the
 //!   calling thread (`cpu`; equal to the wall time on one thread when the core is not shared);
 //!   with `--single-only` nothing else is run (for profilers);
 //! - `batch_sequential` / `batch_parallel`: the same call for every image one after the other,
@@ -74,7 +74,10 @@ fn parse_case(v: &Value) -> AnyResult<Case> {
     let net = model.network;
     let dim = net.input_dim();
     if let Some(shape) = v["shape"].as_array() {
-        let shape: Vec<u64> = shape.iter().filter_map(Value::as_u64).collect();
+        let shape: Vec<u64> = shape
+            .iter()
+            .map(|d| d.as_u64().ok_or("non-integer in `shape`"))
+            .collect::<Result<_, _>>()?;
         let declared: Vec<u64> = model
             .input_shape
             .iter()
