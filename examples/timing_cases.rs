@@ -8,12 +8,16 @@
 //! ```
 //!
 //! `CASES.json` is a list of `{"name", "onnx", "eps", "clip": [lo, hi] | null, "images": [{"x":
-//! [...], "label": n}], "radius": bool}`. For each case (or only `NAME`) it prints one JSON object
-//! per line with, in seconds:
+//! [...], "label": n, "lower"?: [...], "upper"?: [...]}], "shape"?: [c, h, w], "radius": bool}`.
+//! Images are flat, in the network's row-major NCHW order (as [`load_onnx`] reads them); `shape`
+//! (used by the torch side) must match the ONNX input shape without the batch dimension. An
+//! image with `lower`/`upper` is bounded on that box (a VNN-LIB property taken verbatim) instead
+//! of `[x − eps, x + eps]` clipped to `clip`. For each case (or only `NAME`) it prints one JSON
+//! object per line with, in seconds:
 //!
 //! - `single`: one [`compute_bounds`] call with the margin specification `e_label − e_j` on the
-//!   box `[x0 − eps, x0 + eps]` (clipped to `clip`) of the first image, the median and every one
-//!   of `repeat` timed runs (after one untimed warm-up call), and the median CPU time of the
+//!   box of the first image, the median and every one of `repeat` timed runs (after one untimed
+//!   warm-up call), and the median CPU time of the
 //!   calling thread (`cpu`; equal to the wall time on one thread when the core is not shared);
 //!   with `--single-only` nothing else is run (for profilers);
 //! - `batch_sequential` / `batch_parallel`: the same call for every image one after the other,
@@ -23,6 +27,8 @@
 //!   the relative overhead of the tail bounds and the union bound;
 //! - `radius`: [`Certifier::worst_case_radius`] of the first image (ℓ∞ ball, not clipped; the
 //!   default schedule), its time, number of bound calls and radius;
+//! - `logits`: the forward pass at the first image's `x` (to check both tools run the same
+//!   network);
 //! - `margins`: the margin lower bounds of the first image (to check both tools agree), the
 //!   fraction of unstable ReLU neurons, and `vm_hwm_kib` (the process's peak resident memory,
 //!   `/proc/self/status` VmHWM, so run one case per process to get one case's peak).
@@ -47,13 +53,45 @@ struct Case {
     eps: f64,
     clip: Option<(f64, f64)>,
     images: Vec<(DVector<f64>, usize)>,
+    /// Per-image boxes `(lower, upper)` when every image carries one.
+    boxes: Option<Vec<(DVector<f64>, DVector<f64>)>>,
     radius: bool,
+}
+
+/// The numbers of a JSON array field, `what` naming it in the error.
+fn numbers(v: &Value, what: &str) -> AnyResult<Vec<f64>> {
+    Ok(v.as_array()
+        .ok_or_else(|| format!("{what} is not a list"))?
+        .iter()
+        .map(|t| t.as_f64().ok_or_else(|| format!("non-number in {what}")))
+        .collect::<Result<_, _>>()?)
 }
 
 fn parse_case(v: &Value) -> AnyResult<Case> {
     let name = v["name"].as_str().ok_or("case without `name`")?.to_string();
     let onnx = v["onnx"].as_str().ok_or("case without `onnx`")?;
-    let net = load_onnx::<f64>(onnx)?.network;
+    let model = load_onnx::<f64>(onnx)?;
+    let net = model.network;
+    let dim = net.input_dim();
+    if let Some(shape) = v["shape"].as_array() {
+        let shape: Vec<u64> = shape
+            .iter()
+            .map(|d| d.as_u64().ok_or("non-integer in `shape`"))
+            .collect::<Result<_, _>>()?;
+        let declared: Vec<u64> = model
+            .input_shape
+            .iter()
+            .skip(1)
+            .map(|&d| d as u64)
+            .collect();
+        if shape.iter().product::<u64>() != dim as u64 || shape != declared {
+            return Err(format!(
+                "{name}: shape {shape:?} does not match the ONNX input {:?} ({dim} values)",
+                model.input_shape
+            )
+            .into());
+        }
+    }
     let eps = v["eps"].as_f64().ok_or("case without `eps`")?;
     let clip = match v["clip"].as_array() {
         Some(c) if c.len() == 2 => Some((
@@ -63,27 +101,55 @@ fn parse_case(v: &Value) -> AnyResult<Case> {
         _ => None,
     };
     let mut images = Vec::new();
-    for im in v["images"].as_array().ok_or("case without `images`")? {
-        let x: Vec<f64> = im["x"]
-            .as_array()
-            .ok_or("image without `x`")?
-            .iter()
-            .map(|t| t.as_f64().ok_or("non-number pixel"))
-            .collect::<Result<_, _>>()?;
+    let mut boxes = Vec::new();
+    for (i, im) in v["images"]
+        .as_array()
+        .ok_or("case without `images`")?
+        .iter()
+        .enumerate()
+    {
+        let x = numbers(&im["x"], &format!("{name}: image {i} `x`"))?;
+        if x.len() != dim {
+            return Err(format!(
+                "{name}: image {i} has {} values, the network {dim}",
+                x.len()
+            )
+            .into());
+        }
         let label = im["label"].as_u64().ok_or("image without `label`")? as usize;
         images.push((DVector::from_vec(x), label));
+        if !im["lower"].is_null() || !im["upper"].is_null() {
+            let lower = numbers(&im["lower"], &format!("{name}: image {i} `lower`"))?;
+            let upper = numbers(&im["upper"], &format!("{name}: image {i} `upper`"))?;
+            if lower.len() != dim || upper.len() != dim {
+                return Err(format!("{name}: image {i}: box of the wrong length").into());
+            }
+            boxes.push((DVector::from_vec(lower), DVector::from_vec(upper)));
+        }
     }
+    let boxes = match boxes.len() {
+        0 => None,
+        n if n == images.len() => Some(boxes),
+        _ => return Err(format!("{name}: only some images carry `lower`/`upper`").into()),
+    };
     Ok(Case {
         name,
         net,
         eps,
         clip,
         images,
+        boxes,
         radius: v["radius"].as_bool().unwrap_or(true),
     })
 }
 
-fn domain(case: &Case, x: &DVector<f64>) -> AnyResult<InputDomain<f64>> {
+/// The box of image `i`: its own `lower`/`upper`, else `[x − eps, x + eps]` clipped.
+fn domain(case: &Case, i: usize) -> AnyResult<InputDomain<f64>> {
+    if let Some(boxes) = &case.boxes {
+        let (l, u) = &boxes[i];
+        return Ok(InputDomain::boxed(l.clone(), u.clone())?);
+    }
+    let x = &case.images[i].0;
     let (lo, hi) = case.clip.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
     let l = x.map(|v| (v - case.eps).max(lo));
     let u = x.map(|v| (v + case.eps).min(hi));
@@ -182,9 +248,10 @@ fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> A
     let jobs: Vec<BatchJob<f64>> = case
         .images
         .iter()
-        .map(|(x, label)| {
+        .enumerate()
+        .map(|(i, (_, label))| {
             Ok(BatchJob {
-                domain: domain(case, x)?,
+                domain: domain(case, i)?,
                 spec: Some(Specification::margins::<f64>(classes, *label)?),
             })
         })
@@ -265,6 +332,7 @@ fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> A
         "radius": radius,
         "probabilistic_step": {"bounds_cpu": plain, "certify_cpu": certify,
             "overhead": certify / plain - 1.0},
+        "logits": case.net.forward(x0)?.iter().copied().collect::<Vec<f64>>(),
         "margins": warm.lower_bounds().iter().copied().collect::<Vec<f64>>(),
         "unstable_fraction": unstable as f64 / neurons.max(1) as f64,
         "gemm_flops": gemm_flops(&case.net, warm.intermediate_bounds(), classes - 1),
