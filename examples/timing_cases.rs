@@ -271,7 +271,7 @@ fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> A
     }
     if only_single {
         return Ok(
-            json!({"name": case.name, "single": {"median": median(single), "cpu": median(cpu)}}),
+            json!({"name": case.name, "single": {"median": median(single.clone()), "all": single, "cpu": median(cpu)}}),
         );
     }
     let (mut unstable, mut neurons) = (0usize, 0usize);

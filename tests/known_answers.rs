@@ -256,8 +256,17 @@ fn tiny_mlp_matches_auto_lirpa() {
         "l1 CROWN",
     );
 
-    // A matrices and biases.
-    let b = run(Norm::LInf, Method::crown());
+    // A matrices and biases (both ends of every intermediate row, to compare them below; the
+    // final lines are the same without, checked here too).
+    let b = run(
+        Norm::LInf,
+        Method::crown().with_complete_intermediate_bounds(),
+    );
+    let short = run(Norm::LInf, Method::crown());
+    assert_eq!(short.lower().a, b.lower().a);
+    assert_eq!(short.upper().a, b.upper().a);
+    assert_eq!(short.lower_bounds(), b.lower_bounds());
+    assert_eq!(short.upper_bounds(), b.upper_bounds());
     let a = &t.json["CROWN_A"];
     for (key, side) in [("lA", b.lower()), ("uA", b.upper())] {
         for (r, row) in a[key].as_array().unwrap().iter().enumerate() {

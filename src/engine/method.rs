@@ -64,6 +64,13 @@ pub struct Method {
     /// rows proved stable (DeepPoly's early stop). Off by default; see
     /// [`Method::with_stability_pretest`].
     pub stability_pretest: bool,
+    /// Compute both ends of every refined intermediate row. When `false` (the default) and no
+    /// tightener needs the rows' lines, a row whose upper end already makes its lower end
+    /// irrelevant downstream (an inactive ReLU: `u ≤ 0` fixes both its relaxation and its
+    /// output `[0, 0]`) keeps the lower end of its IBP reference instead of a back-substituted
+    /// one. Every final line and bound is unchanged; only the reported intermediate lower end
+    /// of such a neuron differs (still sound, but not the back-substituted value).
+    pub complete_intermediate_bounds: bool,
     name: &'static str,
 }
 
@@ -77,6 +84,7 @@ impl Method {
             intersect_with_ibp: true,
             ibp_fold_specification: true,
             stability_pretest: false,
+            complete_intermediate_bounds: false,
             name,
         }
     }
@@ -91,6 +99,7 @@ impl Method {
             intersect_with_ibp: false,
             ibp_fold_specification: true,
             stability_pretest: false,
+            complete_intermediate_bounds: false,
             name: "IBP",
         }
     }
@@ -125,13 +134,14 @@ impl Method {
         }
     }
 
-    /// Textbook ("dense") back-substitution: every intermediate neuron refined, no IBP
-    /// intersection, no stability pre-test.
+    /// Textbook ("dense") back-substitution: every intermediate neuron refined (both ends), no
+    /// IBP intersection, no stability pre-test.
     pub fn dense(self) -> Self {
         Self {
             sparsity: Sparsity::All,
             intersect_with_ibp: false,
             stability_pretest: false,
+            complete_intermediate_bounds: true,
             ..self
         }
     }
@@ -145,6 +155,16 @@ impl Method {
     pub fn with_stability_pretest(self) -> Self {
         Self {
             stability_pretest: true,
+            ..self
+        }
+    }
+
+    /// The same method computing both ends of every refined intermediate row
+    /// ([`Method::complete_intermediate_bounds`]), for callers that read the intermediate bounds
+    /// themselves (for example to compare them with another tool's).
+    pub fn with_complete_intermediate_bounds(self) -> Self {
+        Self {
+            complete_intermediate_bounds: true,
             ..self
         }
     }

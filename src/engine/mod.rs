@@ -20,6 +20,7 @@ mod method;
 mod pretest;
 mod spec;
 mod tighten;
+mod upper_first;
 
 pub use batch::{BatchJob, compute_bounds_batch};
 pub use method::{BoundSource, Method, Sparsity};
@@ -201,7 +202,15 @@ fn intermediate_bounds<T: Float, N: Network<T> + ?Sized>(
             let (b, lower, upper) = refine_rows(layers, k, &rows, &best, domain, method)?;
             (b.intersect(&reference), Some((rows, lower, upper)))
         } else if needs && method.intermediate == BoundSource::BackSubstitution {
-            refine_sparse(layers, k, reference, &best, domain, method)?
+            refine_sparse(
+                layers,
+                k,
+                reference,
+                &best,
+                domain,
+                method,
+                tightener.is_some(),
+            )?
         } else {
             (reference, None)
         };
@@ -272,6 +281,9 @@ fn refine_rows<T: Float>(
 }
 
 /// Refines layer `k`'s input bounds by back-substitution, following the method's sparsity rule.
+///
+/// Without `lines_needed`, rows whose upper end proves the neuron's lower end irrelevant (an
+/// inactive ReLU) are not back-substituted on the lower side ([`upper_first`]).
 fn refine_sparse<T: Float>(
     layers: &[Box<dyn crate::Layer<T>>],
     k: usize,
@@ -279,6 +291,7 @@ fn refine_sparse<T: Float>(
     best: &[Interval<T>],
     domain: &InputDomain<T>,
     method: &Method,
+    lines_needed: bool,
 ) -> Result<(Interval<T>, Option<RowLines<T>>)> {
     let n = layers[k].input_dim();
     let all: Vec<usize> = (0..n).collect();
@@ -313,6 +326,15 @@ fn refine_sparse<T: Float>(
             }
         }
         settled.remaining
+    } else if !lines_needed && !method.complete_intermediate_bounds {
+        let refined = upper_first::refine_rows_upper_first(
+            layers, k, &rows, best, domain, method, &reference,
+        )?;
+        for &j in &rows {
+            lo[j] = refined.lower()[j];
+            hi[j] = refined.upper()[j];
+        }
+        None
     } else {
         let (refined, lower, upper) = refine_rows(layers, k, &rows, best, domain, method)?;
         for &j in &rows {
