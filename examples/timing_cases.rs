@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run --release --example timing_cases -- CASES.json [--case NAME] [--repeat N]
-//!     [--method auto-lirpa|tight] [--single-only]
+//!     [--method auto-lirpa|tight] [--single-only | --per-image]
 //! ```
 //!
 //! `CASES.json` is a list of `{"name", "onnx", "eps", "clip": [lo, hi] | null, "images": [{"x":
@@ -19,7 +19,8 @@
 //!   box of the first image, the median and every one of `repeat` timed runs (after one untimed
 //!   warm-up call), and the median CPU time of the
 //!   calling thread (`cpu`; equal to the wall time on one thread when the core is not shared);
-//!   with `--single-only` nothing else is run (for profilers);
+//!   with `--single-only` nothing else is run (for profilers); with `--per-image` only the
+//!   median of `repeat` single calls for every image (`per_image`) is printed;
 //! - `batch_sequential` / `batch_parallel`: the same call for every image one after the other,
 //!   and through [`compute_bounds_batch`] (rayon across images), medians of `repeat` runs;
 //! - `probabilistic_step`: CPU-time medians of [`Certifier::certify`] under uniform noise of
@@ -190,9 +191,9 @@ fn vm_hwm_kib() -> Option<u64> {
 /// Floating-point operations of the back-substitution products of one margin call (`2·m·k·n`
 /// per product), replaying the engine's choices from the final intermediate bounds: the rows
 /// refined per layer (unstable under the IBP reference, or all when more than 90 % are, as
-/// auto_LiRPA's rule), the columns left out after inactive ReLUs, one product while both sides
-/// are equal and one per side after. Concretisation and relaxations are not
-/// counted.
+/// auto_LiRPA's rule; the lower side only for rows not proved inactive), the columns left out
+/// after inactive ReLUs, one product while both sides are equal and one per side after.
+/// Concretisation and relaxations are not counted.
 fn gemm_flops(
     net: &Sequential<f64>,
     bounds: &[Option<proven::Interval<f64>>],
@@ -236,14 +237,29 @@ fn gemm_flops(
         }
         let reference = layers[k - 1].interval(bounds[k - 1].as_ref().expect("bounds"));
         let n = layers[k].input_dim();
-        let u = layers[k].unstable_inputs(&reference).map_or(n, |u| u.len());
-        let rows = if u as f64 > 0.9 * n as f64 { n } else { u };
-        total += backsub(k, rows, false);
+        let all: Vec<usize> = (0..n).collect();
+        let unstable = layers[k].unstable_inputs(&reference).unwrap_or(all.clone());
+        let rows = if unstable.len() as f64 > 0.9 * n as f64 {
+            all
+        } else {
+            unstable
+        };
+        // Upper side for every row, lower side only for the rows not proved inactive
+        // (`engine::upper_first`); each side is its own chain of products.
+        let upper = bounds[k].as_ref().expect("bounds").upper();
+        let lower_rows = rows.iter().filter(|&&j| upper[j] > 0.0).count();
+        total += (backsub(k, rows.len(), false) + backsub(k, lower_rows, false)) / 2.0;
     }
     total + backsub(layers.len(), spec_rows, true)
 }
 
-fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> AnyResult<Value> {
+fn run_case(
+    case: &Case,
+    repeat: usize,
+    method: &Method,
+    only_single: bool,
+    per_image: bool,
+) -> AnyResult<Value> {
     let classes = case.net.output_dim();
     let jobs: Vec<BatchJob<f64>> = case
         .images
@@ -268,6 +284,23 @@ fn run_case(case: &Case, repeat: usize, method: &Method, only_single: bool) -> A
         cpu.push(thread_cpu_seconds() - c);
         r?;
         single.push(t);
+    }
+    if per_image {
+        // One median per image (each after a warm-up call): the per-image costs of CNN
+        // properties differ by up to 10x, so one image alone does not describe a case.
+        let mut medians = Vec::with_capacity(jobs.len());
+        for job in &jobs {
+            let call = || compute_bounds(&case.net, &job.domain, job.spec.as_ref(), method);
+            call()?;
+            let mut runs = Vec::with_capacity(repeat);
+            for _ in 0..repeat {
+                let (t, r) = time(call);
+                r?;
+                runs.push(t);
+            }
+            medians.push(median(runs));
+        }
+        return Ok(json!({"name": case.name, "per_image": medians}));
     }
     if only_single {
         return Ok(
@@ -360,6 +393,7 @@ fn main() -> AnyResult<()> {
         Some(other) => return Err(format!("unknown --method {other}").into()),
     };
     let only_single = args.iter().any(|a| a == "--single-only");
+    let per_image = args.iter().any(|a| a == "--per-image");
     let cases: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
     for v in cases.as_array().ok_or("CASES.json is not a list")? {
         if only
@@ -369,7 +403,10 @@ fn main() -> AnyResult<()> {
             continue;
         }
         let case = parse_case(v)?;
-        println!("{}", run_case(&case, repeat.max(1), &method, only_single)?);
+        println!(
+            "{}",
+            run_case(&case, repeat.max(1), &method, only_single, per_image)?
+        );
     }
     Ok(())
 }

@@ -630,7 +630,7 @@ def search_schedule(test, start=0.01, steps=20, factor=2.0):
     return lo, calls
 
 
-def auto_lirpa_worker(case, repeat, threads):
+def auto_lirpa_worker(case, repeat, threads, per_image=False):
     import torch
     from auto_LiRPA import BoundedModule, BoundedTensor
     from auto_LiRPA.perturbations import PerturbationLpNorm
@@ -676,6 +676,18 @@ def auto_lirpa_worker(case, repeat, threads):
         return lb
 
     eps = case["eps"]
+    if per_image:
+        medians = []
+        for i in range(len(labels)):
+            rows = slice(i, i + 1)
+            call(xs[rows], labels[rows], eps, rows=rows)
+            runs = []
+            for _ in range(repeat):
+                t = time.perf_counter()
+                call(xs[rows], labels[rows], eps, rows=rows)
+                runs.append(time.perf_counter() - t)
+            medians.append(median(runs))
+        return {"name": case["name"], "per_image": medians}
     first = call(xs[:1], labels[:1], eps, rows=slice(0, 1))
     single, cpu = [], []
     for _ in range(repeat):
@@ -723,6 +735,39 @@ def last_json(text):
     raise RuntimeError("no JSON line in:\n" + text)
 
 
+def per_image_table(cases, cases_file, binary, env, theirs_env, args):
+    """--per-image: one median single-call time per image on each side, and the ratios."""
+    rows = []
+    for case in cases:
+        ours = subprocess.run([binary, cases_file, "--case", case["name"], "--repeat",
+                               str(args.repeat), "--method", args.method, "--per-image"],
+                              env=env, check=True, capture_output=True, text=True)
+        ours = last_json(ours.stdout)["per_image"]
+        theirs = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker",
+                                 case["name"], "--cases-file", cases_file, "--repeat",
+                                 str(args.repeat), "--threads", str(args.threads),
+                                 "--per-image"],
+                                env=theirs_env, check=True, capture_output=True, text=True)
+        theirs = last_json(theirs.stdout)["per_image"]
+        ratios = [b / a for a, b in zip(ours, theirs)]
+        row = {"case": case["name"], "proven": ours, "auto_lirpa": theirs, "ratios": ratios,
+               "load": os.getloadavg()}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    print()
+    print(f"threads={args.threads}, load {os.getloadavg()}; per-image single CROWN call, "
+          "ratio = auto_LiRPA time / proven time")
+    print("| case | images | proven median | auto_LiRPA median | ratio: median | min | max |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['case']} | {len(r['ratios'])} | {median(r['proven']) * 1e3:.2f} ms | "
+              f"{median(r['auto_lirpa']) * 1e3:.2f} ms | {median(r['ratios']):.1f}x | "
+              f"{min(r['ratios']):.1f}x | {max(r['ratios']):.1f}x |")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, indent=1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, default=1)
@@ -735,6 +780,9 @@ def main():
                          "machine's CPU for 'Prescott' and runs SSE3 kernels, 4x slower; "
                          "'default' leaves its own detection)")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--per-image", action="store_true",
+                    help="only time one CROWN call per image (median of --repeat each) on both "
+                         "sides and print the per-image ratios with their median and minimum")
     ap.add_argument("--json", help="also write the results to this file")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--cases-file", help=argparse.SUPPRESS)
@@ -743,7 +791,7 @@ def main():
     if args.worker:
         with open(args.cases_file) as fh:
             case = next(c for c in json.load(fh) if c["name"] == args.worker)
-        print(json.dumps(auto_lirpa_worker(case, args.repeat, args.threads)))
+        print(json.dumps(auto_lirpa_worker(case, args.repeat, args.threads, args.per_image)))
         return
 
     os.makedirs(WORK, exist_ok=True)
@@ -769,6 +817,9 @@ def main():
         theirs_env["OPENBLAS_CORETYPE"] = args.openblas_core
     print(f"# threads={args.threads} repeat={args.repeat} OPENBLAS_CORETYPE={args.openblas_core} "
           f"load: {os.getloadavg()}", flush=True)
+    if args.per_image:
+        per_image_table(cases, cases_file, binary, env, theirs_env, args)
+        return
     results = []
     for case in cases:
         ours = subprocess.run([binary, cases_file, "--case", case["name"], "--repeat",

@@ -39,7 +39,7 @@ pub(crate) fn back_substitute<T: Float>(
     let mut lambda = first.lambda;
     let mut offset = first.offset;
     for j in (0..top).rev() {
-        let step = layers[j].backward(&lambda, &ctx(j))?;
+        let step = layers[j].backward_owned(lambda, &ctx(j))?;
         check_shape(layers[j].as_ref(), j, &step, rows)?;
         lambda = step.lambda;
         offset += step.offset;
