@@ -360,6 +360,8 @@ fn run_case(
         "name": case.name,
         "images": case.images.len(),
         "single": {"median": median(single.clone()), "all": single, "cpu": median(cpu)},
+        "batch_sequential_min": seq.iter().copied().fold(f64::INFINITY, f64::min),
+        "batch_parallel_min": par.iter().copied().fold(f64::INFINITY, f64::min),
         "batch_sequential": median(seq),
         "batch_parallel": median(par),
         "radius": radius,
