@@ -1,7 +1,7 @@
 //! Per-row and top-1 certificates: [`LinearBounds`] + `x0` + a [`NoiseModel`] → certified bounds
 //! on `P[C_r f(X) ≤ τ]`.
 
-use super::probability::gamma;
+use super::probability::{gamma, sum_lanes2};
 use super::{NoiseModel, Probability, Region, TailBound};
 use crate::{Error, Float, InputDomain, LinearBounds, Norm, Result};
 use nalgebra::DVector;
@@ -135,8 +135,13 @@ fn norm_of(norm: Norm, v: &[f64]) -> f64 {
 
 /// `a·c + b − τ` with an a-priori bound on its rounding error.
 fn margin(a: &[f64], c: &[f64], b: f64, tau: f64) -> (f64, f64) {
-    let v: f64 = a.iter().zip(c).map(|(x, y)| x * y).sum::<f64>() + b - tau;
-    let mag: f64 = a.iter().zip(c).map(|(x, y)| (x * y).abs()).sum::<f64>() + b.abs() + tau.abs();
+    // Both sums in interleaved lanes (any summation order keeps the γ bound).
+    let (dot, abs_dot) = sum_lanes2(a, |k, x| {
+        let t = x * c[k];
+        (t, t.abs())
+    });
+    let v = dot + b - tau;
+    let mag = abs_dot + b.abs() + tau.abs();
     (v, gamma(a.len() + 3) * mag)
 }
 
@@ -191,19 +196,20 @@ pub fn certify_rows<T: Float>(
     let mean = noise.mean();
     let c: Vec<f64> = x0.iter().zip(&mean).map(|(x, m)| x.as_f64() + m).collect();
     let truncation = noise.mass_outside();
-    let row_of = |m: &nalgebra::DMatrix<T>, r: usize| -> Vec<f64> {
-        m.row(r).iter().map(|v| v.as_f64()).collect()
-    };
+    // Rows of the column-major `A` are strided; transposed once, each is a contiguous column.
+    let n = bounds.lower().a.ncols();
+    let (lower_t, upper_t) = (rows_f64(&bounds.lower().a), rows_f64(&bounds.upper().a));
+    let (lower_rows, upper_rows) = (&lower_t[..], &upper_t[..]);
     (0..bounds.rows())
         .map(|r| {
-            let al = row_of(&bounds.lower().a, r);
-            let au = row_of(&bounds.upper().a, r);
-            let (ml, el) = margin(&al, &c, bounds.lower().b[r].as_f64(), tau);
-            let (mu, eu) = margin(&au, &c, bounds.upper().b[r].as_f64(), tau);
+            let al = &lower_rows[r * n..(r + 1) * n];
+            let au = &upper_rows[r * n..(r + 1) * n];
+            let (ml, el) = margin(al, &c, bounds.lower().b[r].as_f64(), tau);
+            let (mu, eu) = margin(au, &c, bounds.upper().b[r].as_f64(), tau);
             // Upper bound on P[L ≤ τ] = P[a_L·(Δ − EΔ) ≤ −ml].
             let s = ml - el;
             let lower_line_tail = if s > 0.0 {
-                noise.tail_upper(&al, s, tail)?.certified()?
+                noise.tail_upper(al, s, tail)?.certified()?
             } else {
                 // P[Y ≤ t] = 1 − P[Y > t] ≤ 1 − P[−Y ≤ −t'] for t' > t = −s ≥ 0.
                 let t = -s * (1.0 + 4.0 * f64::EPSILON) + f64::MIN_POSITIVE;
@@ -213,7 +219,7 @@ pub fn certify_rows<T: Float>(
             // Lower bound on P[U ≤ τ] = P[a_U·(Δ − EΔ) ≤ −mu].
             let s = mu + eu;
             let upper_line_tail = if s >= 0.0 {
-                noise.tail_lower(&au, s, tail)?
+                noise.tail_lower(au, s, tail)?
             } else {
                 // P[Y ≤ t] ≥ 1 − P[−Y ≤ −t] with t = −s > 0.
                 let neg: Vec<f64> = au.iter().map(|v| -v).collect();
@@ -234,6 +240,19 @@ pub fn certify_rows<T: Float>(
             })
         })
         .collect()
+}
+
+/// The rows of a column-major matrix, one after the other, as `f64` (row `r` at
+/// `r·cols .. (r + 1)·cols`): one read pass in storage order, row-contiguous writes per row.
+fn rows_f64<T: Float>(m: &nalgebra::DMatrix<T>) -> Vec<f64> {
+    let (rows, cols) = m.shape();
+    let mut out = vec![0.0; rows * cols];
+    for (j, column) in m.as_slice().chunks_exact(rows.max(1)).enumerate() {
+        for (r, v) in column.iter().enumerate() {
+            out[r * cols + j] = v.as_f64();
+        }
+    }
+    out
 }
 
 /// A top-1 certificate: a union bound over the rows (one per competing class).

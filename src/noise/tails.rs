@@ -3,7 +3,7 @@
 
 use super::convolution::{Side, convolution_tail};
 use super::laws::CoordLaw;
-use super::probability::{Probability, TailValue, U, gamma};
+use super::probability::{Probability, TailValue, U, gamma, sum_lanes, sum_lanes2};
 use super::tail_bound::TailBound;
 use crate::{Error, Result};
 use statrs::function::erf::erfc;
@@ -13,7 +13,9 @@ pub(crate) fn check_row(a: &[f64], s: f64, dim: usize) -> Result<()> {
     if a.len() != dim {
         return Err(Error::mismatch("noise tail: coefficient row", dim, a.len()));
     }
-    if let Some(index) = a.iter().position(|v| !v.is_finite()) {
+    if !a.iter().fold(true, |all, v| all & v.is_finite())
+        && let Some(index) = a.iter().position(|v| !v.is_finite())
+    {
         return Err(Error::NonFinite {
             context: "noise tail: coefficient row".into(),
             index,
@@ -32,7 +34,7 @@ pub(crate) fn check_row(a: &[f64], s: f64, dim: usize) -> Result<()> {
 
 /// `Σ a_k² q_k`, rounded up.
 fn weighted_sum_up(a: &[f64], q: impl Fn(usize) -> f64) -> f64 {
-    let v: f64 = a.iter().enumerate().map(|(k, ak)| ak * ak * q(k)).sum();
+    let v = sum_lanes(a, |k, ak| ak * ak * q(k));
     v * (1.0 + gamma(a.len() + 4))
 }
 
@@ -50,9 +52,12 @@ fn ln_ratio_upper(num: f64, den: f64) -> Probability {
 
 /// Certified upper bound (or estimate) on `P[Σ a_k Y_k ≤ −s]` for independent centred bounded
 /// `Y_k ~ laws(k)`.
-pub(crate) fn bounded_upper(
+///
+/// Generic over the law lookup so that a model with one law for every coordinate (uniform,
+/// Bernoulli) gets its sums inlined and vectorised; the iterative methods take it as `dyn`.
+pub(crate) fn bounded_upper<L: Fn(usize) -> CoordLaw>(
     model: &'static str,
-    laws: &dyn Fn(usize) -> CoordLaw,
+    laws: &L,
     a: &[f64],
     s: f64,
     method: TailBound,
@@ -61,7 +66,12 @@ pub(crate) fn bounded_upper(
         return Ok(TailValue::Certified(Probability::ONE));
     }
     let d = a.len();
-    let down: f64 = a.iter().enumerate().map(|(k, &ak)| laws(k).down(ak)).sum();
+    // The support bound and the sub-Gaussian spread in one pass (the latter used by that
+    // method only).
+    let (down, proxy_sum) = sum_lanes2(a, |k, ak| {
+        let law = laws(k);
+        (law.down(ak), ak * ak * law.proxy())
+    });
     if s > down * (1.0 + gamma(d + 4)) && method.is_certified() {
         // S ≥ −Σ down_k almost surely.
         return Ok(TailValue::Certified(Probability::ZERO));
@@ -72,7 +82,7 @@ pub(crate) fn bounded_upper(
             let v = weighted_sum_up(a, |k| laws(k).width().powi(2) * (1.0 + 4.0 * U));
             ln_ratio_upper(2.0 * s2, v)
         }
-        TailBound::SubGaussian => ln_ratio_upper(s2, 2.0 * weighted_sum_up(a, |k| laws(k).proxy())),
+        TailBound::SubGaussian => ln_ratio_upper(s2, 2.0 * proxy_sum * (1.0 + gamma(a.len() + 4))),
         TailBound::Bernstein => {
             let v = weighted_sum_up(a, |k| laws(k).variance() * (1.0 + 4.0 * U));
             let m = a
@@ -83,7 +93,7 @@ pub(crate) fn bounded_upper(
                 * (1.0 + 2.0 * U);
             ln_ratio_upper(s2, 2.0 * (v + m * s / 3.0) * (1.0 + 4.0 * U))
         }
-        TailBound::Chernoff => chernoff(laws, a, s),
+        TailBound::Chernoff => chernoff(laws as &dyn Fn(usize) -> CoordLaw, a, s),
         TailBound::Convolution { cells } => convolution_tail(laws, a, s, cells, Side::Upper)?,
         TailBound::CltEstimate => {
             let v: f64 = a
