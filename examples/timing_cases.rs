@@ -398,7 +398,13 @@ fn main() -> AnyResult<()> {
     let only_single = args.iter().any(|a| a == "--single-only");
     let per_image = args.iter().any(|a| a == "--per-image");
     let cases: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
-    for v in cases.as_array().ok_or("CASES.json is not a list")? {
+    let list = cases.as_array().ok_or("CASES.json is not a list")?;
+    if let Some(name) = &only
+        && !list.iter().any(|v| v["name"].as_str() == Some(name))
+    {
+        return Err(format!("{path}: no case named {name:?}").into());
+    }
+    for v in list {
         if only
             .as_deref()
             .is_some_and(|n| v["name"].as_str() != Some(n))
