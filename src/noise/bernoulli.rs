@@ -1,7 +1,7 @@
 //! [`Bernoulli`]: two-point noise, symmetric (±ε, Rademacher) or asymmetric ({0, +ε}).
 
 use super::laws::CoordLaw;
-use super::tails::{bounded_cumulant, bounded_lower, bounded_upper, check_row};
+use super::tails::{bounded_cumulant, bounded_lower, bounded_upper_iid, check_row, check_row_fast};
 use super::{NoiseModel, Probability, Region, TailBound, TailValue, check_dim, check_positive};
 use crate::{Error, Result};
 use rand::RngExt;
@@ -151,12 +151,15 @@ impl NoiseModel for Bernoulli {
         nalgebra::DMatrix::from_iterator(self.dim, n, (0..self.dim * n).map(|_| self.draw(rng)))
     }
     fn tail_upper(&self, a: &[f64], s: f64, method: TailBound) -> Result<TailValue> {
-        check_row(a, s, self.dim)?;
-        let law = self.coord();
-        bounded_upper(self.name(), &move |_| law, a, s, method)
+        if a.len() != self.dim {
+            // The dimension error, named as everywhere else.
+            check_row(a, s, self.dim)?;
+        }
+        // Every coordinate has the same law: one pass for the closed-form tails.
+        bounded_upper_iid(self.name(), self.coord(), a, s, method)
     }
     fn tail_lower(&self, a: &[f64], s: f64, method: TailBound) -> Result<Probability> {
-        check_row(a, s, self.dim)?;
+        check_row_fast(a, s, self.dim)?;
         let law = self.coord();
         bounded_lower(&move |_| law, a, s, method)
     }

@@ -114,6 +114,94 @@ pub(crate) fn bounded_upper<L: Fn(usize) -> CoordLaw>(
     Ok(TailValue::Certified(p))
 }
 
+/// [`check_row`] with the finiteness scan done by one vectorised pass (the slow scan runs only
+/// to name a bad entry).
+pub(crate) fn check_row_fast(a: &[f64], s: f64, dim: usize) -> Result<()> {
+    if a.len() == dim && s.is_finite() && s >= 0.0 && row_stats(a).2.is_finite() {
+        return Ok(());
+    }
+    check_row(a, s, dim)
+}
+
+/// `(Σ max(a_k, 0), Σ max(−a_k, 0), Σ a_k²)` in one pass of four interleaved lanes (so it
+/// vectorises). A NaN or infinite entry makes the last sum non-finite.
+fn row_stats(a: &[f64]) -> (f64, f64, f64) {
+    let (mut p, mut n, mut q) = ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
+    let chunks = a.chunks_exact(4);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for t in 0..4 {
+            let x = chunk[t];
+            p[t] += x.max(0.0);
+            n[t] += (-x).max(0.0);
+            q[t] += x * x;
+        }
+    }
+    let fold = |v: [f64; 4]| (v[0] + v[1]) + (v[2] + v[3]);
+    let (mut sp, mut sn, mut sq) = (fold(p), fold(n), fold(q));
+    for &x in rest {
+        sp += x.max(0.0);
+        sn += (-x).max(0.0);
+        sq += x * x;
+    }
+    (sp, sn, sq)
+}
+
+/// [`bounded_upper`] when every coordinate has the same law `law` (uniform, Bernoulli): the
+/// sub-Gaussian and Hoeffding tails need only `Σ a_k⁺`, `Σ a_k⁻` and `Σ a_k²`, taken in one
+/// vectorised pass, with
+///
+/// ```text
+/// Σ_k down(a_k) = |lo|·Σ a_k⁺ + hi·Σ a_k⁻,      Σ_k a_k² q = q·Σ a_k²
+/// ```
+/// (`[lo, hi]` the support, `q` the proxy or the squared width / 4). The sums have at most
+/// `d` terms and one more product, so the `γ_{d+4}` the general path applies still covers their
+/// rounding. The other methods, and rows whose `Σ a_k²` is not finite (a non-finite entry, or an
+/// overflow), take the general path, which also reports a bad row.
+pub(crate) fn bounded_upper_iid(
+    model: &'static str,
+    law: CoordLaw,
+    a: &[f64],
+    s: f64,
+    method: TailBound,
+) -> Result<TailValue> {
+    let scale = match method {
+        TailBound::SubGaussian => law.proxy(),
+        TailBound::Hoeffding => law.width().powi(2) * (1.0 + 4.0 * U) / 4.0,
+        _ => return general_checked(model, law, a, s, method),
+    };
+    let (pos, neg, squares) = row_stats(a);
+    if !squares.is_finite() || s.is_nan() || s < 0.0 || s.is_infinite() {
+        return general_checked(model, law, a, s, method);
+    }
+    if s == 0.0 {
+        return Ok(TailValue::Certified(Probability::ONE));
+    }
+    let d = a.len();
+    let (lo, hi) = law.support();
+    let down = -lo * pos + hi * neg;
+    if s > down * (1.0 + gamma(d + 4)) {
+        // S ≥ −Σ down_k almost surely.
+        return Ok(TailValue::Certified(Probability::ZERO));
+    }
+    let s2 = s * s * (1.0 - 2.0 * U);
+    let v = scale * squares * (1.0 + gamma(d + 4));
+    // Hoeffding's exp(−2s²/Σ a²w²) is the sub-Gaussian form with proxy w²/4.
+    Ok(TailValue::Certified(ln_ratio_upper(s2, 2.0 * v)))
+}
+
+/// The general path with the row checks of [`check_row`] (its dimension check is the caller's).
+fn general_checked(
+    model: &'static str,
+    law: CoordLaw,
+    a: &[f64],
+    s: f64,
+    method: TailBound,
+) -> Result<TailValue> {
+    check_row(a, s, a.len())?;
+    bounded_upper(model, &move |_| law, a, s, method)
+}
+
 /// Certified lower bound on `P[Σ a_k Y_k ≤ −s]` for bounded laws: the lattice convolution for
 /// [`TailBound::Convolution`], the trivial bound 0 for every other method (exponential bounds give
 /// no anti-concentration).

@@ -413,3 +413,68 @@ proptest! {
         prop_assert!(lo <= up);
     }
 }
+
+/// The one-pass tails of identically distributed coordinates equal the general per-coordinate
+/// evaluation (up to summation order) for uniform, symmetric and asymmetric Bernoulli laws, and
+/// reject the same bad rows.
+#[test]
+fn identical_law_fast_path_matches_the_general_tails() {
+    use super::laws::CoordLaw;
+    use super::tails::{bounded_upper, bounded_upper_iid};
+    let laws = [
+        CoordLaw::Uniform { half: 0.3 },
+        CoordLaw::TwoPoint {
+            lo: -0.25,
+            hi: 0.75,
+            p_hi: 0.25,
+        },
+        CoordLaw::TwoPoint {
+            lo: -0.5,
+            hi: 0.5,
+            p_hi: 0.5,
+        },
+    ];
+    let mut state = 11u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let mut compared = 0;
+    for law in laws {
+        for len in [1usize, 3, 4, 7, 64, 785] {
+            let a: Vec<f64> = (0..len).map(|_| next() * 4.0).collect();
+            let spread: f64 = a.iter().map(|x| x.abs()).sum();
+            for s in [0.0, 1e-3, 0.1 * spread, 0.5 * spread, 2.0 * spread] {
+                for m in [
+                    TailBound::SubGaussian,
+                    TailBound::Hoeffding,
+                    TailBound::Bernstein,
+                ] {
+                    let fast = bounded_upper_iid("test", law, &a, s, m)
+                        .unwrap()
+                        .certified()
+                        .unwrap();
+                    let general = bounded_upper("test", &move |_| law, &a, s, m)
+                        .unwrap()
+                        .certified()
+                        .unwrap();
+                    let (f, g) = (fast.ln(), general.ln());
+                    assert!(
+                        f.total_cmp(&g).is_eq() || (f - g).abs() <= 1e-12 * (1.0 + g.abs()),
+                        "{law:?} len {len} s {s} {m:?}: {f} vs {g}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 3 * 6 * 5 * 3);
+    let law = CoordLaw::Uniform { half: 1.0 };
+    for bad in [f64::NAN, f64::INFINITY] {
+        let r = bounded_upper_iid("test", law, &[1.0, bad, 2.0], 0.5, TailBound::SubGaussian);
+        assert!(matches!(r, Err(Error::NonFinite { index: 1, .. })), "{r:?}");
+    }
+    assert!(bounded_upper_iid("test", law, &[1.0], -1.0, TailBound::SubGaussian).is_err());
+}
