@@ -64,8 +64,10 @@ pub fn check_domain<T: Float>(
     match domain {
         InputDomain::Box(b) => {
             let (lo, hi) = (b.lower(), b.upper());
+            // The region once (it allocates), not once per coordinate.
+            let region = noise.region();
             for k in 0..d {
-                let (l, h) = match noise.region() {
+                let (l, h) = match &region {
                     Region::Box { lo, hi } => (x[k] + lo[k], x[k] + hi[k]),
                     Region::L2Ball { radius } => (x[k] - radius, x[k] + radius),
                 };
