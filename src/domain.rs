@@ -411,19 +411,24 @@ mod tests {
         }
     }
 
+    /// ℓ∞, ℓ2 and ℓ1 balls of radius 0.3 and a box, all around the same centre.
+    fn domains(cols: usize, centre_seed: u64, width_seed: u64) -> Vec<InputDomain<f64>> {
+        let x0 = DVector::from_column_slice(matrix(cols, 1, centre_seed).as_slice());
+        let w = DVector::from_column_slice(matrix(cols, 1, width_seed).as_slice()).abs();
+        let mut domains: Vec<_> = [Norm::LInf, Norm::L2, Norm::L1]
+            .iter()
+            .map(|&n| InputDomain::ball(x0.clone(), 0.3, n).unwrap())
+            .collect();
+        domains.push(InputDomain::boxed(&x0 - &w, &x0 + &w).unwrap());
+        domains
+    }
+
     #[test]
     fn column_order_concretisation_equals_the_row_wise_sums_exactly() {
         for (rows, cols) in [(0, 3), (3, 0), (1, 1), (7, 5), (33, 70)] {
             let l = matrix(rows, cols, 1 + rows as u64);
             let delta = DVector::from_column_slice(matrix(rows, 1, 9).as_slice());
-            let x0 = DVector::from_column_slice(matrix(cols, 1, 4).as_slice());
-            let w = DVector::from_column_slice(matrix(cols, 1, 5).as_slice()).abs();
-            let mut domains: Vec<_> = [Norm::LInf, Norm::L2, Norm::L1]
-                .iter()
-                .map(|&n| InputDomain::ball(x0.clone(), 0.3, n).unwrap())
-                .collect();
-            domains.push(InputDomain::boxed(&x0 - &w, &x0 + &w).unwrap());
-            for d in &domains {
+            for d in &domains(cols, 4, 5) {
                 let (lo, hi) = d.concretize(&l, &delta);
                 let [rlo, rhi] = reference(d, &l, &delta);
                 // `==` on every entry: equal values (±0 compare equal), same rounding.
@@ -433,21 +438,14 @@ mod tests {
         }
     }
 
-    /// The one-ended concretisations bound the same affine function as both ends: equal to
-    /// `concretize` up to the summation order (1e-12 relative), and attained by a vertex.
+    /// The one-ended concretisations equal the ends of `concretize` up to the summation order
+    /// (1e-12 relative).
     #[test]
     fn one_end_concretisations_match_both_ends() {
         for (rows, cols) in [(0, 3), (3, 0), (1, 1), (7, 5), (33, 70)] {
             let l = matrix(rows, cols, 7 + rows as u64);
             let delta = DVector::from_column_slice(matrix(rows, 1, 3).as_slice());
-            let x0 = DVector::from_column_slice(matrix(cols, 1, 2).as_slice());
-            let w = DVector::from_column_slice(matrix(cols, 1, 8).as_slice()).abs();
-            let mut domains: Vec<_> = [Norm::LInf, Norm::L2, Norm::L1]
-                .iter()
-                .map(|&n| InputDomain::ball(x0.clone(), 0.3, n).unwrap())
-                .collect();
-            domains.push(InputDomain::boxed(&x0 - &w, &x0 + &w).unwrap());
-            for d in &domains {
+            for d in &domains(cols, 2, 8) {
                 let (lo, hi) = d.concretize(&l, &delta);
                 let (one_lo, one_hi) = (
                     d.concretize_lower(&l, &delta),

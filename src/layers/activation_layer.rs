@@ -140,6 +140,18 @@ fn backward_through_relaxation_owned<T: Float>(
     }
 }
 
+impl<T: Float> ActivationLayer<T> {
+    /// The input bounds a backward pass needs, or a typed error naming the activation.
+    fn required_bounds<'a>(&self, ctx: &BackwardContext<'a, T>) -> Result<&'a Interval<T>> {
+        ctx.input_bounds.ok_or_else(|| Error::Unsupported {
+            what: format!(
+                "backward pass through `{}` without input bounds",
+                self.activation.name()
+            ),
+        })
+    }
+}
+
 impl<T: Float> Layer<T> for ActivationLayer<T> {
     fn kind(&self) -> &'static str {
         self.activation.name()
@@ -170,26 +182,14 @@ impl<T: Float> Layer<T> for ActivationLayer<T> {
         false
     }
     fn backward(&self, lambda: &DMatrix<T>, ctx: &BackwardContext<'_, T>) -> Result<Backward<T>> {
-        let bounds = ctx.input_bounds.ok_or_else(|| Error::Unsupported {
-            what: format!(
-                "backward pass through `{}` without input bounds",
-                self.activation.name()
-            ),
-        })?;
-        let relax = self.relaxations(bounds, ctx.policy);
-        Ok(backward_through_relaxation(lambda, &relax, ctx.side))
+        self.backward_owned(lambda.clone(), ctx)
     }
     fn backward_owned(
         &self,
         lambda: DMatrix<T>,
         ctx: &BackwardContext<'_, T>,
     ) -> Result<Backward<T>> {
-        let bounds = ctx.input_bounds.ok_or_else(|| Error::Unsupported {
-            what: format!(
-                "backward pass through `{}` without input bounds",
-                self.activation.name()
-            ),
-        })?;
+        let bounds = self.required_bounds(ctx)?;
         let relax = self.relaxations(bounds, ctx.policy);
         Ok(backward_through_relaxation_owned(lambda, &relax, ctx.side))
     }
@@ -202,12 +202,7 @@ impl<T: Float> Layer<T> for ActivationLayer<T> {
         rows: &[usize],
         ctx: &BackwardContext<'_, T>,
     ) -> Result<Backward<T>> {
-        let bounds = ctx.input_bounds.ok_or_else(|| Error::Unsupported {
-            what: format!(
-                "backward pass through `{}` without input bounds",
-                self.activation.name()
-            ),
-        })?;
+        let bounds = self.required_bounds(ctx)?;
         if bounds.dim() != self.dim {
             return Err(Error::mismatch(
                 format!("`{}` backward input bounds", self.activation.name()),
@@ -259,26 +254,39 @@ mod tests {
     use crate::Activation;
     use crate::activation::{RelaxationPolicy, ReluLowerSlope};
 
-    /// The in-place backward pass returns exactly what the copying one does, on both sides,
-    /// for active, inactive and unstable neurons.
+    /// The in-place backward pass (with its shortcuts for active and inactive neurons) equals
+    /// the formula `Λ' = Λ⁺·diag(α_L) + Λ⁻·diag(α_U)`, `Δ' = Λ⁺·β_L + Λ⁻·β_U` (sides swapped
+    /// for the upper side) evaluated entry by entry, for active, inactive and unstable neurons.
     #[test]
-    fn owned_backward_equals_borrowed_backward() {
+    #[allow(clippy::float_cmp)] // exact on purpose: the shortcuts must give the same values
+    fn in_place_backward_equals_the_formula() {
         let lo = DVector::from_vec(vec![-2.0, 0.5, -1.0, -3.0, 1.0, -0.5]);
         let hi = DVector::from_vec(vec![1.0, 2.0, -0.2, 3.0, 4.0, 0.5]);
         let bounds = Interval::new(lo, hi).unwrap();
         let layer = ActivationLayer::new(6, Activation::Relu).unwrap();
         let lambda = DMatrix::from_fn(4, 6, |r, c| ((r * 7 + c * 3) % 5) as f64 - 2.0);
         let policy = RelaxationPolicy::default();
+        let relax = layer.relaxations(&bounds, &policy);
         for side in [Side::Lower, Side::Upper] {
             let ctx = BackwardContext {
                 side,
                 input_bounds: Some(&bounds),
                 policy: &policy,
             };
-            let a = layer.backward(&lambda, &ctx).unwrap();
-            let b = layer.backward_owned(lambda.clone(), &ctx).unwrap();
-            assert_eq!(a.lambda, b.lambda);
-            assert_eq!(a.offset, b.offset);
+            let got = layer.backward_owned(lambda.clone(), &ctx).unwrap();
+            for r in 0..4 {
+                let mut offset = 0.0;
+                for j in 0..6 {
+                    let v = lambda[(r, j)];
+                    let line = match (side, v >= 0.0) {
+                        (Side::Lower, true) | (Side::Upper, false) => relax[j].lower,
+                        _ => relax[j].upper,
+                    };
+                    assert_eq!(got.lambda[(r, j)], v * line.slope, "{side:?} ({r}, {j})");
+                    offset += v * line.intercept;
+                }
+                assert_eq!(got.offset[r], offset, "{side:?} offset {r}");
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! [`Bernoulli`]: two-point noise, symmetric (±ε, Rademacher) or asymmetric ({0, +ε}).
 
 use super::laws::CoordLaw;
-use super::tails::{bounded_cumulant, bounded_lower, bounded_upper_iid, check_row, check_row_fast};
+use super::tails::{bounded_cumulant, bounded_lower, bounded_upper_iid, check_row};
 use super::{NoiseModel, Probability, Region, TailBound, TailValue, check_dim, check_positive};
 use crate::{Error, Result};
 use rand::RngExt;
@@ -159,7 +159,7 @@ impl NoiseModel for Bernoulli {
         bounded_upper_iid(self.name(), self.coord(), a, s, method)
     }
     fn tail_lower(&self, a: &[f64], s: f64, method: TailBound) -> Result<Probability> {
-        check_row_fast(a, s, self.dim)?;
+        check_row(a, s, self.dim)?;
         let law = self.coord();
         bounded_lower(&move |_| law, a, s, method)
     }

@@ -17,46 +17,6 @@ pub(crate) const U: f64 = f64::EPSILON / 2.0;
 
 /// Higham's `γ_n = n·u / (1 − n·u)`: the relative error bound of a length-`n` floating-point sum
 /// or dot product of non-negative terms.
-/// `Σ_k f(k, a_k)` with four interleaved partial sums (so the loop vectorises). Higham's bound
-/// `|fl(Σ) − Σ| ≤ γ_{n−1}·Σ|x_k|` holds for every summation order, so the roundings the callers
-/// add for a left-to-right sum stay valid.
-pub(crate) fn sum_lanes(a: &[f64], f: impl Fn(usize, f64) -> f64) -> f64 {
-    let mut lanes = [0.0f64; 4];
-    let chunks = a.chunks_exact(4);
-    let tail_start = a.len() - chunks.remainder().len();
-    for (c, chunk) in chunks.enumerate() {
-        for (t, (lane, &x)) in lanes.iter_mut().zip(chunk).enumerate() {
-            *lane += f(4 * c + t, x);
-        }
-    }
-    let mut total = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-    for (k, &x) in a.iter().enumerate().skip(tail_start) {
-        total += f(k, x);
-    }
-    total
-}
-
-/// Two sums `(Σ_k f(k, a_k).0, Σ_k f(k, a_k).1)` in one pass, each as in [`sum_lanes`].
-pub(crate) fn sum_lanes2(a: &[f64], f: impl Fn(usize, f64) -> (f64, f64)) -> (f64, f64) {
-    let (mut p, mut q) = ([0.0f64; 4], [0.0f64; 4]);
-    let chunks = a.chunks_exact(4);
-    let tail_start = a.len() - chunks.remainder().len();
-    for (c, chunk) in chunks.enumerate() {
-        for (t, &x) in chunk.iter().enumerate() {
-            let (u, v) = f(4 * c + t, x);
-            p[t] += u;
-            q[t] += v;
-        }
-    }
-    let (mut sp, mut sq) = ((p[0] + p[1]) + (p[2] + p[3]), (q[0] + q[1]) + (q[2] + q[3]));
-    for (k, &x) in a.iter().enumerate().skip(tail_start) {
-        let (u, v) = f(k, x);
-        sp += u;
-        sq += v;
-    }
-    (sp, sq)
-}
-
 pub(crate) fn gamma(n: usize) -> f64 {
     let nu = n as f64 * U;
     nu / (1.0 - nu)

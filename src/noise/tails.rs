@@ -3,7 +3,7 @@
 
 use super::convolution::{Side, convolution_tail};
 use super::laws::CoordLaw;
-use super::probability::{Probability, TailValue, U, gamma, sum_lanes, sum_lanes2};
+use super::probability::{Probability, TailValue, U, gamma};
 use super::tail_bound::TailBound;
 use crate::{Error, Result};
 use statrs::function::erf::erfc;
@@ -13,9 +13,7 @@ pub(crate) fn check_row(a: &[f64], s: f64, dim: usize) -> Result<()> {
     if a.len() != dim {
         return Err(Error::mismatch("noise tail: coefficient row", dim, a.len()));
     }
-    if !a.iter().fold(true, |all, v| all & v.is_finite())
-        && let Some(index) = a.iter().position(|v| !v.is_finite())
-    {
+    if let Some(index) = a.iter().position(|v| !v.is_finite()) {
         return Err(Error::NonFinite {
             context: "noise tail: coefficient row".into(),
             index,
@@ -34,7 +32,7 @@ pub(crate) fn check_row(a: &[f64], s: f64, dim: usize) -> Result<()> {
 
 /// `Σ a_k² q_k`, rounded up.
 fn weighted_sum_up(a: &[f64], q: impl Fn(usize) -> f64) -> f64 {
-    let v = sum_lanes(a, |k, ak| ak * ak * q(k));
+    let v: f64 = a.iter().enumerate().map(|(k, ak)| ak * ak * q(k)).sum();
     v * (1.0 + gamma(a.len() + 4))
 }
 
@@ -52,12 +50,9 @@ fn ln_ratio_upper(num: f64, den: f64) -> Probability {
 
 /// Certified upper bound (or estimate) on `P[Σ a_k Y_k ≤ −s]` for independent centred bounded
 /// `Y_k ~ laws(k)`.
-///
-/// Generic over the law lookup so that a model with one law for every coordinate (uniform,
-/// Bernoulli) gets its sums inlined and vectorised; the iterative methods take it as `dyn`.
-pub(crate) fn bounded_upper<L: Fn(usize) -> CoordLaw>(
+pub(crate) fn bounded_upper(
     model: &'static str,
-    laws: &L,
+    laws: &dyn Fn(usize) -> CoordLaw,
     a: &[f64],
     s: f64,
     method: TailBound,
@@ -66,12 +61,7 @@ pub(crate) fn bounded_upper<L: Fn(usize) -> CoordLaw>(
         return Ok(TailValue::Certified(Probability::ONE));
     }
     let d = a.len();
-    // The support bound and the sub-Gaussian spread in one pass (the latter used by that
-    // method only).
-    let (down, proxy_sum) = sum_lanes2(a, |k, ak| {
-        let law = laws(k);
-        (law.down(ak), ak * ak * law.proxy())
-    });
+    let down: f64 = a.iter().enumerate().map(|(k, &ak)| laws(k).down(ak)).sum();
     if s > down * (1.0 + gamma(d + 4)) && method.is_certified() {
         // S ≥ −Σ down_k almost surely.
         return Ok(TailValue::Certified(Probability::ZERO));
@@ -82,7 +72,7 @@ pub(crate) fn bounded_upper<L: Fn(usize) -> CoordLaw>(
             let v = weighted_sum_up(a, |k| laws(k).width().powi(2) * (1.0 + 4.0 * U));
             ln_ratio_upper(2.0 * s2, v)
         }
-        TailBound::SubGaussian => ln_ratio_upper(s2, 2.0 * proxy_sum * (1.0 + gamma(a.len() + 4))),
+        TailBound::SubGaussian => ln_ratio_upper(s2, 2.0 * weighted_sum_up(a, |k| laws(k).proxy())),
         TailBound::Bernstein => {
             let v = weighted_sum_up(a, |k| laws(k).variance() * (1.0 + 4.0 * U));
             let m = a
@@ -93,7 +83,7 @@ pub(crate) fn bounded_upper<L: Fn(usize) -> CoordLaw>(
                 * (1.0 + 2.0 * U);
             ln_ratio_upper(s2, 2.0 * (v + m * s / 3.0) * (1.0 + 4.0 * U))
         }
-        TailBound::Chernoff => chernoff(laws as &dyn Fn(usize) -> CoordLaw, a, s),
+        TailBound::Chernoff => chernoff(laws, a, s),
         TailBound::Convolution { cells } => convolution_tail(laws, a, s, cells, Side::Upper)?,
         TailBound::CltEstimate => {
             let v: f64 = a
@@ -112,15 +102,6 @@ pub(crate) fn bounded_upper<L: Fn(usize) -> CoordLaw>(
         }
     };
     Ok(TailValue::Certified(p))
-}
-
-/// [`check_row`] with the finiteness scan done by one vectorised pass (the slow scan runs only
-/// to name a bad entry).
-pub(crate) fn check_row_fast(a: &[f64], s: f64, dim: usize) -> Result<()> {
-    if a.len() == dim && s.is_finite() && s >= 0.0 && row_stats(a).2.is_finite() {
-        return Ok(());
-    }
-    check_row(a, s, dim)
 }
 
 /// `(Σ max(a_k, 0), Σ max(−a_k, 0), Σ a_k²)` in one pass of four interleaved lanes (so it

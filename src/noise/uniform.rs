@@ -1,7 +1,7 @@
 //! [`Uniform`]: i.i.d. uniform noise on the ℓ∞ box of radius ε.
 
 use super::laws::CoordLaw;
-use super::tails::{bounded_cumulant, bounded_lower, bounded_upper_iid, check_row, check_row_fast};
+use super::tails::{bounded_cumulant, bounded_lower, bounded_upper_iid, check_row};
 use super::{NoiseModel, Probability, Region, TailBound, TailValue, check_dim, check_positive};
 use crate::Result;
 use rand::RngExt;
@@ -105,7 +105,7 @@ impl NoiseModel for Uniform {
         bounded_upper_iid(self.name(), self.law()(0), a, s, method)
     }
     fn tail_lower(&self, a: &[f64], s: f64, method: TailBound) -> Result<Probability> {
-        check_row_fast(a, s, self.dim)?;
+        check_row(a, s, self.dim)?;
         bounded_lower(&self.law(), a, s, method)
     }
     fn closed_form(&self, method: TailBound) -> Option<super::ClosedForm> {
