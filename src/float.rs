@@ -5,6 +5,7 @@
 //! are used on scalars (`x.abs()`, `x.max(y)`), so no call is ambiguous.
 
 use nalgebra::{ClosedAddAssign, ClosedDivAssign, ClosedMulAssign, ClosedSubAssign, Scalar};
+use std::borrow::Cow;
 use std::fmt::{Debug, Display};
 
 /// A floating-point scalar usable in networks and bounds (`f32` or `f64`).
@@ -33,6 +34,10 @@ pub trait Float:
     fn as_f64(self) -> f64;
     /// A short name (`"f32"` or `"f64"`), for messages.
     const NAME: &'static str;
+    /// The values as `f64` (exact): borrowed for `f64`, converted for `f32`.
+    fn slice_as_f64(values: &[Self]) -> Cow<'_, [f64]> {
+        Cow::Owned(values.iter().map(|v| v.as_f64()).collect())
+    }
 }
 
 impl Float for f64 {
@@ -43,6 +48,9 @@ impl Float for f64 {
         self
     }
     const NAME: &'static str = "f64";
+    fn slice_as_f64(values: &[Self]) -> Cow<'_, [f64]> {
+        Cow::Borrowed(values)
+    }
 }
 
 impl Float for f32 {

@@ -17,7 +17,8 @@
 
 use super::{NoiseFamily, ProbabilisticTightener, RadiusSearch, SearchSchedule, search_radius};
 use crate::noise::{
-    NoiseModel, Probability, Region, RowCertificate, TailBound, Top1Certificate, certify_rows, top1,
+    NoiseModel, Probability, Region, RowCertificate, TailBound, Top1Certificate, rows_on_region,
+    top1,
 };
 use crate::{
     Error, Float, InputDomain, LinearBounds, Method, Network, Norm, Result, Specification,
@@ -364,7 +365,9 @@ impl<'a, T: Float, N: Network<T> + ?Sized> Certifier<'a, T, N> {
         noise: &dyn NoiseModel,
         intermediate: Option<IntermediateAccounting>,
     ) -> Result<ProbabilisticCertificate<T>> {
-        let rows = certify_rows(&bounds, x0, noise, self.tail, 0.0)?;
+        // `bounds` hold on `domain_for(x0, noise)`, which contains `x0 + region` by construction
+        // (ends rounded outward), and the tail was checked when it was configured.
+        let rows = rows_on_region(&bounds, x0, noise, self.tail, 0.0)?;
         // The final margins get what the intermediate sides did not use.
         let remaining = match &intermediate {
             Some(acc) => self.delta - acc.charged.value(),

@@ -163,6 +163,22 @@ impl NoiseModel for Bernoulli {
         let law = self.coord();
         bounded_lower(&move |_| law, a, s, method)
     }
+    fn tail_upper_rows(
+        &self,
+        a: super::ColumnMajor<'_>,
+        s: &[f64],
+        method: TailBound,
+    ) -> Result<Vec<TailValue>> {
+        super::batched::iid_upper_rows(self, self.coord(), a, s, method)
+    }
+    fn tail_lower_rows(
+        &self,
+        a: super::ColumnMajor<'_>,
+        s: &[f64],
+        method: TailBound,
+    ) -> Result<Vec<Probability>> {
+        super::batched::iid_lower_rows(self, a, s, method)
+    }
     fn closed_form(&self, method: TailBound) -> Option<super::ClosedForm> {
         let law = self.coord();
         super::closed_form::bounded_closed_form(&move |_| law, self.dim, method)

@@ -1,6 +1,8 @@
 //! Per-row and top-1 certificates: [`LinearBounds`] + `x0` + a [`NoiseModel`] → certified bounds
 //! on `P[C_r f(X) ≤ τ]`.
 
+use super::ColumnMajor;
+use super::column_major::row_sums;
 use super::probability::gamma;
 use super::{NoiseModel, Probability, Region, TailBound};
 use crate::{Error, Float, InputDomain, LinearBounds, Norm, Result};
@@ -57,7 +59,7 @@ pub fn check_domain<T: Float>(
             domain.dim(),
         ));
     }
-    let x: Vec<f64> = x0.iter().map(|v| v.as_f64()).collect();
+    let x = |k: usize| x0[k].as_f64();
     let tol = |scale: f64| 16.0 * f64::EPSILON * scale;
     let outside =
         |index: Option<usize>, reason: String| Error::NoiseOutsideDomain { index, reason };
@@ -68,8 +70,8 @@ pub fn check_domain<T: Float>(
             let region = noise.region();
             for k in 0..d {
                 let (l, h) = match &region {
-                    Region::Box { lo, hi } => (x[k] + lo[k], x[k] + hi[k]),
-                    Region::L2Ball { radius } => (x[k] - radius, x[k] + radius),
+                    Region::Box { lo, hi } => (x(k) + lo[k], x(k) + hi[k]),
+                    Region::L2Ball { radius } => (x(k) - radius, x(k) + radius),
                 };
                 let (bl, bh) = (lo[k].as_f64(), hi[k].as_f64());
                 let t = tol(l.abs() + h.abs() + bl.abs() + bh.abs());
@@ -87,29 +89,31 @@ pub fn check_domain<T: Float>(
             radius,
             norm,
         } => {
-            let c: Vec<f64> = center.iter().map(|v| v.as_f64()).collect();
             let r = radius.as_f64();
             // Offsets from the centre first: exact when x0 is the centre (the usual case), and
             // never `(x + h) − c`, whose rounding is relative to |x|, not to the radius.
-            let shift: Vec<f64> = (0..d).map(|k| x[k] - c[k]).collect();
+            let shift = |k: usize| x(k) - center[k].as_f64();
             let (need, spread) = match noise.region() {
                 Region::Box { lo, hi } => {
                     // Farthest vertex, coordinate by coordinate (norms are monotone in |v_k|).
-                    let e: Vec<f64> = (0..d)
-                        .map(|k| (shift[k] + lo[k]).abs().max((shift[k] + hi[k]).abs()))
-                        .collect();
-                    let m: Vec<f64> = (0..d)
-                        .map(|k| shift[k].abs() + lo[k].abs().max(hi[k].abs()))
-                        .collect();
-                    (norm_of(*norm, &e), norm_of(*norm, &m))
+                    let (mut e, mut m) = (NormSum::new(*norm), NormSum::new(*norm));
+                    for k in 0..d {
+                        let s = shift(k);
+                        e.add((s + lo[k]).abs().max((s + hi[k]).abs()));
+                        m.add(s.abs() + lo[k].abs().max(hi[k].abs()));
+                    }
+                    (e.value(), m.value())
                 }
                 Region::L2Ball { radius: rr } => {
-                    let v: Vec<f64> = shift.iter().map(|s| s.abs()).collect();
+                    let mut v = NormSum::new(*norm);
+                    for k in 0..d {
+                        v.add(shift(k).abs());
+                    }
                     let grow = match norm {
                         Norm::LInf | Norm::L2 => rr,
                         Norm::L1 => rr * (d as f64).sqrt(),
                     };
-                    let n = norm_of(*norm, &v);
+                    let n = v.value();
                     (n + grow, n + grow)
                 }
             };
@@ -126,22 +130,29 @@ pub fn check_domain<T: Float>(
     }
 }
 
-/// The norm `‖v‖_p` of a non-negative vector.
-fn norm_of(norm: Norm, v: &[f64]) -> f64 {
-    match norm {
-        Norm::LInf => v.iter().fold(0.0f64, |m, x| m.max(*x)),
-        Norm::L2 => v.iter().map(|x| x * x).sum::<f64>().sqrt(),
-        Norm::L1 => v.iter().sum(),
-    }
+/// The norm `‖v‖_p` of a non-negative vector, accumulated one entry at a time.
+struct NormSum {
+    norm: Norm,
+    acc: f64,
 }
 
-/// `a·c + b − τ` with an a-priori bound on its rounding error.
-fn margin(a: &[f64], c: &[f64], b: f64, tau: f64) -> (f64, f64) {
-    // Both sums in interleaved lanes (any summation order keeps the γ bound).
-    let (dot, abs_dot) = dot_and_abs_dot(a, c);
-    let v = dot + b - tau;
-    let mag = abs_dot + b.abs() + tau.abs();
-    (v, gamma(a.len() + 3) * mag)
+impl NormSum {
+    fn new(norm: Norm) -> Self {
+        Self { norm, acc: 0.0 }
+    }
+    fn add(&mut self, v: f64) {
+        match self.norm {
+            Norm::LInf => self.acc = self.acc.max(v),
+            Norm::L2 => self.acc += v * v,
+            Norm::L1 => self.acc += v,
+        }
+    }
+    fn value(&self) -> f64 {
+        match self.norm {
+            Norm::L2 => self.acc.sqrt(),
+            Norm::LInf | Norm::L1 => self.acc,
+        }
+    }
 }
 
 /// Certified per-row bounds on `P[C_r f(X) ≤ τ]` for `X = x0 + Δ`, `Δ ~ noise`, using the linear
@@ -192,88 +203,154 @@ pub fn certify_rows<T: Float>(
         return Err(Error::invalid("tau", tau, "the threshold must be finite"));
     }
     check_domain(bounds.domain(), x0, noise)?;
+    rows_on_region(bounds, x0, noise, tail, tau)
+}
+
+/// [`certify_rows`] without its checks, for callers whose `bounds` hold on a domain built from
+/// `x0 + noise.region()` (so [`check_domain`] holds by construction), with a certified `tail`
+/// and a finite `tau`.
+pub(crate) fn rows_on_region<T: Float>(
+    bounds: &LinearBounds<T>,
+    x0: &DVector<T>,
+    noise: &dyn NoiseModel,
+    tail: TailBound,
+    tau: f64,
+) -> Result<Vec<RowCertificate>> {
     let mean = noise.mean();
     let c: Vec<f64> = x0.iter().zip(&mean).map(|(x, m)| x.as_f64() + m).collect();
     let truncation = noise.mass_outside();
-    // Rows of the column-major `A` are strided; transposed once, each is a contiguous column.
-    let n = bounds.lower().a.ncols();
-    let (lower_t, upper_t) = (rows_f64(&bounds.lower().a), rows_f64(&bounds.upper().a));
-    let (lower_rows, upper_rows) = (&lower_t[..], &upper_t[..]);
-    (0..bounds.rows())
-        .map(|r| {
-            let al = &lower_rows[r * n..(r + 1) * n];
-            let au = &upper_rows[r * n..(r + 1) * n];
-            let (ml, el) = margin(al, &c, bounds.lower().b[r].as_f64(), tau);
-            let (mu, eu) = margin(au, &c, bounds.upper().b[r].as_f64(), tau);
-            // Upper bound on P[L ≤ τ] = P[a_L·(Δ − EΔ) ≤ −ml].
-            let s = ml - el;
-            let lower_line_tail = if s > 0.0 {
-                noise.tail_upper(al, s, tail)?.certified()?
-            } else {
-                // P[Y ≤ t] = 1 − P[Y > t] ≤ 1 − P[−Y ≤ −t'] for t' > t = −s ≥ 0.
-                let t = -s * (1.0 + 4.0 * f64::EPSILON) + f64::MIN_POSITIVE;
-                let neg: Vec<f64> = al.iter().map(|v| -v).collect();
-                noise.tail_lower(&neg, t, tail)?.complement_upper()
-            };
-            // Lower bound on P[U ≤ τ] = P[a_U·(Δ − EΔ) ≤ −mu].
-            let s = mu + eu;
-            let upper_line_tail = if s >= 0.0 {
-                noise.tail_lower(au, s, tail)?
-            } else {
-                // P[Y ≤ t] ≥ 1 − P[−Y ≤ −t] with t = −s > 0.
-                let neg: Vec<f64> = au.iter().map(|v| -v).collect();
-                noise
-                    .tail_upper(&neg, -s, tail)?
-                    .certified()?
-                    .complement_lower()
-            };
-            Ok(RowCertificate {
-                row: r,
-                lower_line_margin: ml,
-                upper_line_margin: mu,
-                lower_line_tail,
-                upper_line_tail,
-                truncation,
-                upper: lower_line_tail.add_upper(truncation),
-                lower: upper_line_tail.sub_lower(truncation),
-            })
+    let (rows, n) = bounds.lower().a.shape();
+    // The column-major `A` as f64 (borrowed when `T = f64`), read column by column.
+    let lower_a = T::slice_as_f64(bounds.lower().a.as_slice());
+    let upper_a = T::slice_as_f64(bounds.upper().a.as_slice());
+    let lower = ColumnMajor::new(&lower_a, rows, n)?;
+    let upper = ColumnMajor::new(&upper_a, rows, n)?;
+    let lower_margins = margins(lower, &c, bounds.lower().b.as_slice(), tau);
+    let upper_margins = margins(upper, &c, bounds.upper().b.as_slice(), tau);
+    // Upper bound on P[L ≤ τ] = P[a_L·(Δ − EΔ) ≤ −ml] (1 until set; every row is set once).
+    let s_lower: Vec<f64> = lower_margins.iter().map(|(m, e)| m - e).collect();
+    let mut lower_line = vec![Probability::ONE; rows];
+    // The tail at s = ml − el > 0, all such rows in one call.
+    let direct = |r: usize| s_lower[r] > 0.0;
+    let tails = |a: ColumnMajor<'_>, s: &[f64]| noise.tail_upper_rows(a, s, tail);
+    for_rows(lower, &s_lower, direct, false, tails, |r, v| {
+        lower_line[r] = v.certified()?;
+        Ok(())
+    })?;
+    // P[Y ≤ t] = 1 − P[Y > t] ≤ 1 − P[−Y ≤ −t'] for t' > t = −s ≥ 0.
+    let t_lower: Vec<f64> = s_lower
+        .iter()
+        .map(|s| -s * (1.0 + 4.0 * f64::EPSILON) + f64::MIN_POSITIVE)
+        .collect();
+    let tails = |a: ColumnMajor<'_>, t: &[f64]| noise.tail_lower_rows(a, t, tail);
+    for_rows(
+        lower,
+        &t_lower,
+        |r| !direct(r),
+        true,
+        tails,
+        |r, p| {
+            lower_line[r] = p.complement_upper();
+            Ok(())
+        },
+    )?;
+    // Lower bound on P[U ≤ τ] = P[a_U·(Δ − EΔ) ≤ −mu] (0 until set; every row is set once).
+    let s_upper: Vec<f64> = upper_margins.iter().map(|(m, e)| m + e).collect();
+    let mut upper_line = vec![Probability::ZERO; rows];
+    // The tail at s = mu + eu ≥ 0.
+    let direct = |r: usize| s_upper[r] >= 0.0;
+    let tails = |a: ColumnMajor<'_>, s: &[f64]| noise.tail_lower_rows(a, s, tail);
+    for_rows(upper, &s_upper, direct, false, tails, |r, p| {
+        upper_line[r] = p;
+        Ok(())
+    })?;
+    // P[Y ≤ t] ≥ 1 − P[−Y ≤ −t] with t = −s > 0.
+    let t_upper: Vec<f64> = s_upper.iter().map(|s| -s).collect();
+    let tails = |a: ColumnMajor<'_>, t: &[f64]| noise.tail_upper_rows(a, t, tail);
+    for_rows(
+        upper,
+        &t_upper,
+        |r| !direct(r),
+        true,
+        tails,
+        |r, v| {
+            upper_line[r] = v.certified()?.complement_lower();
+            Ok(())
+        },
+    )?;
+    Ok((0..rows)
+        .map(|r| RowCertificate {
+            row: r,
+            lower_line_margin: lower_margins[r].0,
+            upper_line_margin: upper_margins[r].0,
+            lower_line_tail: lower_line[r],
+            upper_line_tail: upper_line[r],
+            truncation,
+            upper: lower_line[r].add_upper(truncation),
+            lower: upper_line[r].sub_lower(truncation),
         })
-        .collect()
+        .collect())
 }
 
-/// `(Σ a_k c_k, Σ |a_k c_k|)` in four interleaved lanes over equal-length slices (no index
-/// checks in the loop, so it vectorises; any summation order keeps the callers' γ bound).
-fn dot_and_abs_dot(a: &[f64], c: &[f64]) -> (f64, f64) {
-    let (mut p, mut q) = ([0.0f64; 4], [0.0f64; 4]);
-    let (ac, cc) = (a.chunks_exact(4), c.chunks_exact(4));
-    let (ar, cr) = (ac.remainder(), cc.remainder());
-    for (x, y) in ac.zip(cc) {
-        for t in 0..4 {
-            let v = x[t] * y[t];
-            p[t] += v;
-            q[t] += v.abs();
+/// Runs `tails` once on the rows `r` of `a` with `keep(r)`
+/// (negated when `negate`), at `values[r]`, and hands each result to `set(r, ·)`. Every row kept
+/// and not negated (the common case) passes a view of `a` itself; no row kept makes no call.
+fn for_rows<R>(
+    a: ColumnMajor<'_>,
+    values: &[f64],
+    keep: impl Fn(usize) -> bool,
+    negate: bool,
+    tails: impl FnOnce(ColumnMajor<'_>, &[f64]) -> Result<Vec<R>>,
+    mut set: impl FnMut(usize, R) -> Result<()>,
+) -> Result<()> {
+    let (rows, d) = (a.nrows(), a.ncols());
+    let kept: Vec<usize> = (0..rows).filter(|&r| keep(r)).collect();
+    let sign = if negate { -1.0 } else { 1.0 };
+    let results = if kept.is_empty() {
+        return Ok(());
+    } else if kept.len() == rows && !negate {
+        tails(a, values)?
+    } else if kept.len() == rows {
+        let sub: Vec<f64> = a.values().iter().map(|v| -v).collect();
+        tails(ColumnMajor::new(&sub, rows, d)?, values)?
+    } else {
+        let mut sub = Vec::with_capacity(kept.len() * d);
+        for column in a.columns() {
+            sub.extend(kept.iter().map(|&r| sign * column[r]));
         }
+        let sub_values: Vec<f64> = kept.iter().map(|&r| values[r]).collect();
+        tails(ColumnMajor::new(&sub, kept.len(), d)?, &sub_values)?
+    };
+    for (&r, v) in kept.iter().zip(results) {
+        set(r, v)?;
     }
-    let (mut dot, mut abs) = ((p[0] + p[1]) + (p[2] + p[3]), (q[0] + q[1]) + (q[2] + q[3]));
-    for (x, y) in ar.iter().zip(cr) {
-        let v = x * y;
-        dot += v;
-        abs += v.abs();
-    }
-    (dot, abs)
+    Ok(())
 }
 
-/// The rows of a column-major matrix, one after the other, as `f64` (row `r` at
-/// `r·cols .. (r + 1)·cols`): one read pass in storage order.
-fn rows_f64<T: Float>(m: &nalgebra::DMatrix<T>) -> Vec<f64> {
-    let (rows, cols) = m.shape();
-    let mut out = vec![0.0; rows * cols];
-    for (j, column) in m.as_slice().chunks_exact(rows.max(1)).enumerate() {
-        for (r, v) in column.iter().enumerate() {
-            out[r * cols + j] = v.as_f64();
-        }
-    }
-    out
+/// `(a_r·c + b_r − τ, error bound)` for every row `r` of `a`, in one sweep over its columns
+/// (the `γ` bound holds for any order of each row's sums).
+fn margins<T: Float>(a: ColumnMajor<'_>, c: &[f64], b: &[T], tau: f64) -> Vec<(f64, f64)> {
+    let d = a.ncols();
+    row_sums(
+        a,
+        |j| c[j],
+        |x, cj| {
+            let v = x * cj;
+            [v, v.abs()]
+        },
+    )
+    .into_iter()
+    .zip(b)
+    .map(|([dot, abs], b)| margin_from_sums(dot, abs, d, b.as_f64(), tau))
+    .collect()
+}
+
+/// `a·c + b − τ` and its a-priori rounding bound `γ_{d+3}(Σ|a_k c_k| + |b| + |τ|)` from the two
+/// sums of a row of length `d`.
+fn margin_from_sums(dot: f64, abs_dot: f64, d: usize, b: f64, tau: f64) -> (f64, f64) {
+    let v = dot + b - tau;
+    let mag = abs_dot + b.abs() + tau.abs();
+    (v, gamma(d + 3) * mag)
 }
 
 /// A top-1 certificate: a union bound over the rows (one per competing class).

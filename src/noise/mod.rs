@@ -42,11 +42,13 @@
 //! T.-W. Weng, P.-Y. Chen, L. M. Nguyen, M. S. Squillante, A. Boopathy, I. Oseledets, L. Daniel,
 //! *PROVEN: Verifying Robustness of Neural Networks with a Probabilistic Approach*, ICML 2019.
 
+mod batched;
 mod bernoulli;
 mod bounded;
 mod certificate;
 mod clopper_pearson;
 mod closed_form;
+mod column_major;
 mod convolution;
 mod correlated_gaussian;
 mod deficit;
@@ -62,13 +64,17 @@ mod uniform;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_batched;
+#[cfg(test)]
 mod tests_cert;
 
 pub use bernoulli::Bernoulli;
 pub use bounded::BoundedIndependent;
+pub(crate) use certificate::rows_on_region;
 pub use certificate::{RowCertificate, Top1Certificate, certify_rows, check_domain, top1};
 pub use clopper_pearson::clopper_pearson;
 pub use closed_form::{ClosedForm, Profile, Spread, row_dots};
+pub use column_major::ColumnMajor;
 pub use correlated_gaussian::CorrelatedGaussian;
 pub use deficit::{DeficitSolver, chernoff_deficit, deficit};
 pub use gaussian::Gaussian;
@@ -152,6 +158,50 @@ pub trait NoiseModel: Send + Sync + Debug {
     /// # Errors
     /// As [`NoiseModel::tail_upper`] for a bad row.
     fn tail_lower(&self, a: &[f64], s: f64, method: TailBound) -> Result<Probability>;
+
+    /// [`NoiseModel::tail_upper`] of every row `a_r` of the `rows × d` matrix `a` at `s[r]`.
+    ///
+    /// The default calls `tail_upper` row by row. An override reads the matrix as it likes, but must return, row for row, a valid upper bound by `method` and an error
+    /// wherever the one-row call errs. [`Uniform`] and [`Bernoulli`] read it once for the
+    /// sub-Gaussian and Hoeffding tails.
+    ///
+    /// # Errors
+    /// [`crate::Error::DimensionMismatch`] unless `s` has one entry per row; otherwise the first
+    /// error of the one-row calls.
+    ///
+    /// # Examples
+    /// ```
+    /// use nalgebra::DMatrix;
+    /// use proven::noise::{ColumnMajor, NoiseModel, TailBound, Uniform};
+    /// let noise = Uniform::new(3, 0.1).unwrap();
+    /// let a = DMatrix::from_row_slice(2, 3, &[1.0, -2.0, 0.5, 0.0, 1.0, 1.0]);
+    /// let many = noise.tail_upper_rows(ColumnMajor::from(&a), &[0.2, 0.1], TailBound::Hoeffding).unwrap();
+    /// let one = noise.tail_upper(&[1.0, -2.0, 0.5], 0.2, TailBound::Hoeffding).unwrap();
+    /// let (p, q) = (many[0].certified().unwrap(), one.certified().unwrap());
+    /// assert!((p.ln() - q.ln()).abs() < 1e-12);
+    /// ```
+    fn tail_upper_rows(
+        &self,
+        a: ColumnMajor<'_>,
+        s: &[f64],
+        method: TailBound,
+    ) -> Result<Vec<TailValue>> {
+        batched::upper_row_by_row(self, a, s, method)
+    }
+
+    /// [`NoiseModel::tail_lower`] of every row of `a` at `s[r]`; the default and the contract as
+    /// in [`NoiseModel::tail_upper_rows`].
+    ///
+    /// # Errors
+    /// As [`NoiseModel::tail_upper_rows`].
+    fn tail_lower_rows(
+        &self,
+        a: ColumnMajor<'_>,
+        s: &[f64],
+        method: TailBound,
+    ) -> Result<Vec<Probability>> {
+        batched::lower_row_by_row(self, a, s, method)
+    }
 
     /// The closed-form inverse of `method` ([`ClosedForm`]: a spread of the row and a profile),
     /// if it has one, so that deficits cost `O(d)` per row without bisection

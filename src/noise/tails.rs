@@ -146,29 +146,54 @@ pub(crate) fn bounded_upper_iid(
     s: f64,
     method: TailBound,
 ) -> Result<TailValue> {
-    let scale = match method {
-        TailBound::SubGaussian => law.proxy(),
-        TailBound::Hoeffding => law.width().powi(2) * (1.0 + 4.0 * U) / 4.0,
-        _ => return general_checked(model, law, a, s, method),
-    };
-    let (pos, neg, squares) = row_stats(a);
-    if !squares.is_finite() || s.is_nan() || s < 0.0 || s.is_infinite() {
+    if iid_scale(law, method).is_none() {
         return general_checked(model, law, a, s, method);
     }
-    if s == 0.0 {
-        return Ok(TailValue::Certified(Probability::ONE));
+    let (pos, neg, squares) = row_stats(a);
+    match iid_tail_from_stats(law, method, a.len(), [pos, neg, squares], s) {
+        Some(p) => Ok(TailValue::Certified(p)),
+        None => general_checked(model, law, a, s, method),
     }
-    let d = a.len();
+}
+
+/// The per-coordinate scale of the closed-form iid tails: the sub-Gaussian proxy, or the
+/// squared width / 4 (rounded up) for Hoeffding; `None` for every other method.
+pub(crate) fn iid_scale(law: CoordLaw, method: TailBound) -> Option<f64> {
+    match method {
+        TailBound::SubGaussian => Some(law.proxy()),
+        TailBound::Hoeffding => Some(law.width().powi(2) * (1.0 + 4.0 * U) / 4.0),
+        _ => None,
+    }
+}
+
+/// The tail of [`bounded_upper_iid`] from a row's `[Σ a_k⁺, Σ a_k⁻, Σ a_k²]` (`d` terms each,
+/// summed in any order): `None` when the method has no closed form, the sums are not finite or
+/// `s` is not a valid deviation (the caller then takes the general path, which reports the
+/// error).
+pub(crate) fn iid_tail_from_stats(
+    law: CoordLaw,
+    method: TailBound,
+    d: usize,
+    [pos, neg, squares]: [f64; 3],
+    s: f64,
+) -> Option<Probability> {
+    let scale = iid_scale(law, method)?;
+    if !squares.is_finite() || s.is_nan() || s < 0.0 || s.is_infinite() {
+        return None;
+    }
+    if s == 0.0 {
+        return Some(Probability::ONE);
+    }
     let (lo, hi) = law.support();
     let down = -lo * pos + hi * neg;
     if s > down * (1.0 + gamma(d + 4)) {
         // S ≥ −Σ down_k almost surely.
-        return Ok(TailValue::Certified(Probability::ZERO));
+        return Some(Probability::ZERO);
     }
     let s2 = s * s * (1.0 - 2.0 * U);
     let v = scale * squares * (1.0 + gamma(d + 4));
     // Hoeffding's exp(−2s²/Σ a²w²) is the sub-Gaussian form with proxy w²/4.
-    Ok(TailValue::Certified(ln_ratio_upper(s2, 2.0 * v)))
+    Some(ln_ratio_upper(s2, 2.0 * v))
 }
 
 /// The general path with the row checks of [`check_row`] (its dimension check is the caller's).

@@ -108,6 +108,22 @@ impl NoiseModel for Uniform {
         check_row(a, s, self.dim)?;
         bounded_lower(&self.law(), a, s, method)
     }
+    fn tail_upper_rows(
+        &self,
+        a: super::ColumnMajor<'_>,
+        s: &[f64],
+        method: TailBound,
+    ) -> Result<Vec<TailValue>> {
+        super::batched::iid_upper_rows(self, self.law()(0), a, s, method)
+    }
+    fn tail_lower_rows(
+        &self,
+        a: super::ColumnMajor<'_>,
+        s: &[f64],
+        method: TailBound,
+    ) -> Result<Vec<Probability>> {
+        super::batched::iid_lower_rows(self, a, s, method)
+    }
     fn closed_form(&self, method: TailBound) -> Option<super::ClosedForm> {
         super::closed_form::bounded_closed_form(&self.law(), self.dim, method)
     }

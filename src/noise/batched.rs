@@ -1,0 +1,121 @@
+//! Tails of many rows in one call ([`NoiseModel::tail_upper_rows`],
+//! [`NoiseModel::tail_lower_rows`]).
+//!
+//! The bound engine hands over the lines of all margins as one column-major `rows × d` matrix
+//! ([`ColumnMajor`]). Reading a row of it touches one value per column; copying every row out
+//! first cost more than the tails themselves (a 9 × 784 matrix: about 8 µs of a 34 µs step).
+//! Models whose tails need only a few sums of the row (identically distributed bounded
+//! coordinates: `Σ a_k⁺`, `Σ a_k⁻`, `Σ a_k²`) sweep the matrix once, column by column, keeping
+//! the sums of every row; every other model gets the row-by-row default.
+
+use super::column_major::{all_finite, row_sums};
+use super::laws::CoordLaw;
+use super::probability::{Probability, TailValue};
+use super::tail_bound::TailBound;
+use super::tails::{bounded_upper_iid, iid_scale, iid_tail_from_stats};
+use super::{ColumnMajor, NoiseModel};
+use crate::{Error, Result};
+
+/// Checks that there is one deviation per row.
+fn check_lengths(a: &ColumnMajor<'_>, s: &[f64]) -> Result<()> {
+    if s.len() != a.nrows() {
+        return Err(Error::mismatch(
+            "noise tail: deviations (= rows)",
+            a.nrows(),
+            s.len(),
+        ));
+    }
+    Ok(())
+}
+
+/// Row `r` of `a`, copied into `buf`.
+fn copy_row(a: &ColumnMajor<'_>, r: usize, buf: &mut Vec<f64>) {
+    buf.clear();
+    buf.extend(a.row(r));
+}
+
+/// [`NoiseModel::tail_upper`] row by row (the default of [`NoiseModel::tail_upper_rows`]).
+pub(crate) fn upper_row_by_row<N: NoiseModel + ?Sized>(
+    noise: &N,
+    a: ColumnMajor<'_>,
+    s: &[f64],
+    method: TailBound,
+) -> Result<Vec<TailValue>> {
+    check_lengths(&a, s)?;
+    let mut row = Vec::with_capacity(a.ncols());
+    (0..a.nrows())
+        .map(|r| {
+            copy_row(&a, r, &mut row);
+            noise.tail_upper(&row, s[r], method)
+        })
+        .collect()
+}
+
+/// [`NoiseModel::tail_lower`] row by row (the default of [`NoiseModel::tail_lower_rows`]).
+pub(crate) fn lower_row_by_row<N: NoiseModel + ?Sized>(
+    noise: &N,
+    a: ColumnMajor<'_>,
+    s: &[f64],
+    method: TailBound,
+) -> Result<Vec<Probability>> {
+    check_lengths(&a, s)?;
+    let mut row = Vec::with_capacity(a.ncols());
+    (0..a.nrows())
+        .map(|r| {
+            copy_row(&a, r, &mut row);
+            noise.tail_lower(&row, s[r], method)
+        })
+        .collect()
+}
+
+/// [`NoiseModel::tail_upper_rows`] for noise whose `d` coordinates all have the law `law`
+/// (uniform, Bernoulli): the sub-Gaussian and Hoeffding tails from each row's
+/// `[Σ a_k⁺, Σ a_k⁻, Σ a_k²]` (one sweep; a non-finite entry makes `Σ a_k²` non-finite), the
+/// same closed forms as the one-row path. A row with a non-finite sum or a bad `s` goes through
+/// the one-row path, which names the problem; other methods go row by row.
+pub(crate) fn iid_upper_rows<N: NoiseModel + ?Sized>(
+    noise: &N,
+    law: CoordLaw,
+    a: ColumnMajor<'_>,
+    s: &[f64],
+    method: TailBound,
+) -> Result<Vec<TailValue>> {
+    check_lengths(&a, s)?;
+    if iid_scale(law, method).is_none() || a.ncols() != noise.dim() {
+        return upper_row_by_row(noise, a, s, method);
+    }
+    let d = a.ncols();
+    let stats = row_sums(a, |_| 1.0, |x, _| [x.max(0.0), (-x).max(0.0), x * x]);
+    let mut row = Vec::new();
+    stats
+        .into_iter()
+        .enumerate()
+        .map(
+            |(r, stats)| match iid_tail_from_stats(law, method, d, stats, s[r]) {
+                Some(p) => Ok(TailValue::Certified(p)),
+                None => {
+                    copy_row(&a, r, &mut row);
+                    bounded_upper_iid(noise.name(), law, &row, s[r], method)
+                }
+            },
+        )
+        .collect()
+}
+
+/// [`NoiseModel::tail_lower_rows`] for identically distributed bounded coordinates: every
+/// method but [`TailBound::Convolution`] gives the trivial lower bound 0 once the rows and `s`
+/// are valid, which one pass over the values checks; otherwise row by row.
+pub(crate) fn iid_lower_rows<N: NoiseModel + ?Sized>(
+    noise: &N,
+    a: ColumnMajor<'_>,
+    s: &[f64],
+    method: TailBound,
+) -> Result<Vec<Probability>> {
+    check_lengths(&a, s)?;
+    let trivial = !matches!(method, TailBound::Convolution { .. });
+    let valid_s = s.iter().all(|v| v.is_finite() && *v >= 0.0);
+    if !trivial || !valid_s || a.ncols() != noise.dim() || !all_finite(a.values()) {
+        return lower_row_by_row(noise, a, s, method);
+    }
+    Ok(vec![Probability::ZERO; a.nrows()])
+}

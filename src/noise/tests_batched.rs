@@ -1,0 +1,243 @@
+//! The many-row tails ([`NoiseModel::tail_upper_rows`], [`NoiseModel::tail_lower_rows`]) and
+//! [`certify_rows`] built on them: the same values and the same errors as one row at a time.
+
+use super::*;
+use crate::{Error, InputDomain, LinearBounds, Norm};
+use nalgebra::{DMatrix, DVector};
+use rand::{RngExt, SeedableRng};
+
+/// A model that forwards the one-row methods of `inner` and keeps the trait's row-by-row
+/// defaults for many rows: the reference the overrides are compared with.
+#[derive(Debug)]
+struct RowByRow<N: NoiseModel>(N);
+
+impl<N: NoiseModel> NoiseModel for RowByRow<N> {
+    fn dim(&self) -> usize {
+        self.0.dim()
+    }
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+    fn mean(&self) -> Vec<f64> {
+        self.0.mean()
+    }
+    fn variance(&self) -> Option<Vec<f64>> {
+        self.0.variance()
+    }
+    fn region(&self) -> Region {
+        self.0.region()
+    }
+    fn mass_outside(&self) -> Probability {
+        self.0.mass_outside()
+    }
+    fn sample(&self, rng: &mut dyn rand::Rng) -> Vec<f64> {
+        self.0.sample(rng)
+    }
+    fn tail_upper(&self, a: &[f64], s: f64, method: TailBound) -> crate::Result<TailValue> {
+        self.0.tail_upper(a, s, method)
+    }
+    fn tail_lower(&self, a: &[f64], s: f64, method: TailBound) -> crate::Result<Probability> {
+        self.0.tail_lower(a, s, method)
+    }
+}
+
+fn models(d: usize) -> Vec<Box<dyn NoiseModel>> {
+    vec![
+        Box::new(Uniform::new(d, 0.07).unwrap()),
+        Box::new(Bernoulli::symmetric(d, 0.05).unwrap()),
+        Box::new(Bernoulli::asymmetric(d, 0.1, 0.2).unwrap()),
+    ]
+}
+
+fn reference(d: usize) -> Vec<Box<dyn NoiseModel>> {
+    vec![
+        Box::new(RowByRow(Uniform::new(d, 0.07).unwrap())),
+        Box::new(RowByRow(Bernoulli::symmetric(d, 0.05).unwrap())),
+        Box::new(RowByRow(Bernoulli::asymmetric(d, 0.1, 0.2).unwrap())),
+    ]
+}
+
+const METHODS: [TailBound; 5] = [
+    TailBound::SubGaussian,
+    TailBound::Hoeffding,
+    TailBound::Chernoff,
+    TailBound::Bernstein,
+    TailBound::Convolution { cells: 512 },
+];
+
+/// `ln p` of two results agree to 1e-12 (both certified, or both the same estimate kind).
+fn same_upper(a: &TailValue, b: &TailValue, what: &str) {
+    let (pa, pb) = (a.certified().unwrap(), b.certified().unwrap());
+    assert!(
+        pa.ln().total_cmp(&pb.ln()).is_eq()
+            || (pa.ln() - pb.ln()).abs() <= 1e-12 * (1.0 + pb.ln().abs()),
+        "{what}: {} vs {}",
+        pa.ln(),
+        pb.ln()
+    );
+}
+
+fn random_rows(rng: &mut rand::rngs::StdRng, rows: usize, d: usize) -> DMatrix<f64> {
+    DMatrix::from_fn(rows, d, |_, _| {
+        if rng.random::<f64>() < 0.2 {
+            0.0
+        } else {
+            rng.random::<f64>() * 4.0 - 2.0
+        }
+    })
+}
+
+#[test]
+fn many_rows_equal_one_row_at_a_time() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(41);
+    for &(rows, d) in &[(1, 1), (3, 5), (9, 8), (4, 13), (2, 40)] {
+        for (noise, plain) in models(d).iter().zip(reference(d)) {
+            for method in METHODS {
+                let a = random_rows(&mut rng, rows, d);
+                let scale: f64 = a.abs().row_sum().max() * 0.1;
+                // s = 0, small, typical and beyond the support (probability 0).
+                let s: Vec<f64> = (0..rows)
+                    .map(|r| [0.0, 0.05, 1.0, 50.0][r % 4] * scale.max(1e-3))
+                    .collect();
+                let view = ColumnMajor::from(&a);
+                let what = format!("{} {method:?} {rows}x{d}", noise.name());
+                let many = noise.tail_upper_rows(view, &s, method).unwrap();
+                let one = plain.tail_upper_rows(view, &s, method).unwrap();
+                for (x, y) in many.iter().zip(&one) {
+                    same_upper(x, y, &what);
+                }
+                let many = noise.tail_lower_rows(view, &s, method).unwrap();
+                let one = plain.tail_lower_rows(view, &s, method).unwrap();
+                for (x, y) in many.iter().zip(&one) {
+                    assert!(
+                        (x.value() - y.value()).abs() <= 1e-12 * y.value().max(1e-300),
+                        "{what}: lower {} vs {}",
+                        x.value(),
+                        y.value()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn many_rows_fail_where_one_row_fails() {
+    let d = 6;
+    for (noise, plain) in models(d).iter().zip(reference(d)) {
+        for method in [TailBound::SubGaussian, TailBound::Hoeffding] {
+            let good = DMatrix::from_fn(3, d, |r, j| (r + j) as f64 * 0.1 - 0.3);
+            for bad in [f64::NAN, f64::INFINITY] {
+                let mut a = good.clone();
+                a[(1, 4)] = bad;
+                let view = ColumnMajor::from(&a);
+                let s = [0.1, 0.1, 0.1];
+                for result in [
+                    noise.tail_upper_rows(view, &s, method).map(|_| ()),
+                    noise.tail_lower_rows(view, &s, method).map(|_| ()),
+                ] {
+                    assert!(
+                        matches!(result, Err(Error::NonFinite { index: 4, .. })),
+                        "{}: {result:?}",
+                        noise.name()
+                    );
+                }
+                assert!(plain.tail_upper_rows(view, &s, method).is_err());
+            }
+            let view = ColumnMajor::from(&good);
+            for s in [[0.1, -0.1, 0.1], [0.1, f64::NAN, 0.1]] {
+                assert!(matches!(
+                    noise.tail_upper_rows(view, &s, method),
+                    Err(Error::InvalidParameter { .. })
+                ));
+                assert!(matches!(
+                    noise.tail_lower_rows(view, &s, method),
+                    Err(Error::InvalidParameter { .. })
+                ));
+            }
+            // One deviation per row, and rows of the noise's dimension.
+            for result in [
+                noise.tail_upper_rows(view, &[0.1, 0.1], method).map(|_| ()),
+                noise.tail_lower_rows(view, &[0.1; 4], method).map(|_| ()),
+            ] {
+                assert!(matches!(result, Err(Error::DimensionMismatch { .. })));
+            }
+            let wide = DMatrix::from_element(3, d + 1, 0.1);
+            let s = [0.1; 3];
+            let view = ColumnMajor::from(&wide);
+            assert!(matches!(
+                noise.tail_upper_rows(view, &s, method),
+                Err(Error::DimensionMismatch { .. })
+            ));
+            assert!(matches!(
+                noise.tail_lower_rows(view, &s, method),
+                Err(Error::DimensionMismatch { .. })
+            ));
+        }
+    }
+}
+
+/// Linear bounds whose lines sit on both sides of τ at the noise mean (rows of every kind:
+/// both lines above, both below, straddling), so every branch of `certify_rows` runs.
+fn mixed_bounds(rng: &mut rand::rngs::StdRng, rows: usize, d: usize) -> LinearBounds<f64> {
+    let x0 = DVector::from_element(d, 0.5);
+    let domain = InputDomain::ball(x0.clone(), 0.1, Norm::LInf).unwrap();
+    let al = random_rows(rng, rows, d);
+    let au = random_rows(rng, rows, d);
+    let bl = DVector::from_fn(rows, |r, _| {
+        -al.row(r).dot(&x0.transpose()) + [0.3, -0.3, 0.01, -0.01][r % 4]
+    });
+    let bu = DVector::from_fn(rows, |r, _| {
+        -au.row(r).dot(&x0.transpose()) + [0.5, -0.2, 0.02, 0.3][r % 4]
+    });
+    LinearBounds::new(al, bl, au, bu, domain).unwrap()
+}
+
+#[test]
+fn certify_rows_is_the_same_with_one_row_at_a_time() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let d = 11;
+    let x0 = DVector::from_element(d, 0.5);
+    for rows in [1, 4, 9] {
+        let bounds = mixed_bounds(&mut rng, rows, d);
+        let noises: Vec<(Box<dyn NoiseModel>, Box<dyn NoiseModel>)> = vec![
+            (
+                Box::new(Uniform::new(d, 0.1).unwrap()),
+                Box::new(RowByRow(Uniform::new(d, 0.1).unwrap())),
+            ),
+            (
+                Box::new(Bernoulli::asymmetric(d, 0.1, 0.4).unwrap()),
+                Box::new(RowByRow(Bernoulli::asymmetric(d, 0.1, 0.4).unwrap())),
+            ),
+        ];
+        for (noise, plain) in &noises {
+            for method in METHODS {
+                let fast = certify_rows(&bounds, &x0, noise.as_ref(), method, 0.0).unwrap();
+                let slow = certify_rows(&bounds, &x0, plain.as_ref(), method, 0.0).unwrap();
+                for (f, s) in fast.iter().zip(&slow) {
+                    let what = format!("{} {method:?} row {}", noise.name(), f.row);
+                    assert_eq!(f.row, s.row);
+                    assert!(
+                        (f.lower_line_margin - s.lower_line_margin).abs() < 1e-12,
+                        "{what}"
+                    );
+                    assert!(
+                        (f.upper_line_margin - s.upper_line_margin).abs() < 1e-12,
+                        "{what}"
+                    );
+                    for (x, y) in [(f.upper, s.upper), (f.lower, s.lower)] {
+                        assert!(
+                            (x.value() - y.value()).abs() <= 1e-12 * y.value().max(1e-300),
+                            "{what}: {} vs {}",
+                            x.value(),
+                            y.value()
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
