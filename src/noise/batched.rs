@@ -70,7 +70,8 @@ pub(crate) fn lower_row_by_row<N: NoiseModel + ?Sized>(
 
 /// [`NoiseModel::tail_upper_rows`] for noise whose `d` coordinates all have the law `law`
 /// (uniform, Bernoulli): the sub-Gaussian and Hoeffding tails from each row's
-/// `[Σ a_k⁺, Σ a_k⁻, Σ a_k²]` (one sweep; a non-finite entry makes `Σ a_k²` non-finite), the
+/// `[Σ a_k⁺, Σ a_k⁻, Σ a_k²]` (`[Σ |a_k|, 0, Σ a_k²]` on a symmetric support; one sweep; a
+/// non-finite entry makes `Σ a_k²` non-finite), the
 /// same closed forms as the one-row path. A row with a non-finite sum or a bad `s` goes through
 /// the one-row path, which names the problem; other methods go row by row.
 pub(crate) fn iid_upper_rows<N: NoiseModel + ?Sized>(
@@ -85,7 +86,17 @@ pub(crate) fn iid_upper_rows<N: NoiseModel + ?Sized>(
         return upper_row_by_row(noise, a, s, method);
     }
     let d = a.ncols();
-    let stats = row_sums(a, |_| 1.0, |x, _| [x.max(0.0), (-x).max(0.0), x * x]);
+    let (lo, hi) = law.support();
+    let stats = if lo.total_cmp(&-hi).is_eq() {
+        // Symmetric support: only −lo·Σa⁺ + hi·Σa⁻ = hi·Σ|a_k| is used, so pass Σ|a_k| as the
+        // positive part and 0 as the negative one (two sums instead of three).
+        row_sums(a, |_| 1.0, |x, _| [x.abs(), x * x])
+            .into_iter()
+            .map(|[abs, squares]| [abs, 0.0, squares])
+            .collect()
+    } else {
+        row_sums(a, |_| 1.0, |x, _| [x.max(0.0), (-x).max(0.0), x * x])
+    };
     let mut row = Vec::new();
     stats
         .into_iter()

@@ -216,8 +216,10 @@ pub(crate) fn rows_on_region<T: Float>(
     tail: TailBound,
     tau: f64,
 ) -> Result<Vec<RowCertificate>> {
-    let mean = noise.mean();
-    let c: Vec<f64> = x0.iter().zip(&mean).map(|(x, m)| x.as_f64() + m).collect();
+    let mut c = noise.mean();
+    for (ck, x) in c.iter_mut().zip(x0.iter()) {
+        *ck += x.as_f64();
+    }
     let truncation = noise.mass_outside();
     let (rows, n) = bounds.lower().a.shape();
     // The column-major `A` as f64 (borrowed when `T = f64`), read column by column.
@@ -227,102 +229,117 @@ pub(crate) fn rows_on_region<T: Float>(
     let upper = ColumnMajor::new(&upper_a, rows, n)?;
     let lower_margins = margins(lower, &c, bounds.lower().b.as_slice(), tau);
     let upper_margins = margins(upper, &c, bounds.upper().b.as_slice(), tau);
-    // Upper bound on P[L ≤ τ] = P[a_L·(Δ − EΔ) ≤ −ml] (1 until set; every row is set once).
-    let s_lower: Vec<f64> = lower_margins.iter().map(|(m, e)| m - e).collect();
-    let mut lower_line = vec![Probability::ONE; rows];
-    // The tail at s = ml − el > 0, all such rows in one call.
-    let direct = |r: usize| s_lower[r] > 0.0;
-    let tails = |a: ColumnMajor<'_>, s: &[f64]| noise.tail_upper_rows(a, s, tail);
-    for_rows(lower, &s_lower, direct, false, tails, |r, v| {
-        lower_line[r] = v.certified()?;
-        Ok(())
-    })?;
-    // P[Y ≤ t] = 1 − P[Y > t] ≤ 1 − P[−Y ≤ −t'] for t' > t = −s ≥ 0.
-    let t_lower: Vec<f64> = s_lower
-        .iter()
-        .map(|s| -s * (1.0 + 4.0 * f64::EPSILON) + f64::MIN_POSITIVE)
-        .collect();
-    let tails = |a: ColumnMajor<'_>, t: &[f64]| noise.tail_lower_rows(a, t, tail);
-    for_rows(
-        lower,
-        &t_lower,
-        |r| !direct(r),
-        true,
-        tails,
-        |r, p| {
-            lower_line[r] = p.complement_upper();
-            Ok(())
-        },
-    )?;
-    // Lower bound on P[U ≤ τ] = P[a_U·(Δ − EΔ) ≤ −mu] (0 until set; every row is set once).
-    let s_upper: Vec<f64> = upper_margins.iter().map(|(m, e)| m + e).collect();
-    let mut upper_line = vec![Probability::ZERO; rows];
-    // The tail at s = mu + eu ≥ 0.
-    let direct = |r: usize| s_upper[r] >= 0.0;
-    let tails = |a: ColumnMajor<'_>, s: &[f64]| noise.tail_lower_rows(a, s, tail);
-    for_rows(upper, &s_upper, direct, false, tails, |r, p| {
-        upper_line[r] = p;
-        Ok(())
-    })?;
-    // P[Y ≤ t] ≥ 1 − P[−Y ≤ −t] with t = −s > 0.
-    let t_upper: Vec<f64> = s_upper.iter().map(|s| -s).collect();
-    let tails = |a: ColumnMajor<'_>, t: &[f64]| noise.tail_upper_rows(a, t, tail);
-    for_rows(
-        upper,
-        &t_upper,
-        |r| !direct(r),
-        true,
-        tails,
-        |r, v| {
-            upper_line[r] = v.certified()?.complement_lower();
-            Ok(())
-        },
-    )?;
-    Ok((0..rows)
+    // Both tails start at their trivial values (1 for the upper bound, 0 for the lower bound);
+    // the calls below set every row once.
+    let mut out: Vec<RowCertificate> = (0..rows)
         .map(|r| RowCertificate {
             row: r,
             lower_line_margin: lower_margins[r].0,
             upper_line_margin: upper_margins[r].0,
-            lower_line_tail: lower_line[r],
-            upper_line_tail: upper_line[r],
+            lower_line_tail: Probability::ONE,
+            upper_line_tail: Probability::ZERO,
             truncation,
-            upper: lower_line[r].add_upper(truncation),
-            lower: upper_line[r].sub_lower(truncation),
+            upper: Probability::ONE,
+            lower: Probability::ZERO,
         })
-        .collect())
+        .collect();
+    // Upper bound on P[L ≤ τ] = P[a_L·(Δ − EΔ) ≤ −ml], s = ml − el.
+    let s_lower = |r: usize| lower_margins[r].0 - lower_margins[r].1;
+    let direct = |r: usize| s_lower(r) > 0.0;
+    // s > 0: the tail at s, all such rows in one call.
+    let tails = |a: ColumnMajor<'_>, s: &[f64]| noise.tail_upper_rows(a, s, tail);
+    for_rows(lower, direct, s_lower, false, tails, |r, v| {
+        out[r].lower_line_tail = v.certified()?;
+        Ok(())
+    })?;
+    // Otherwise P[Y ≤ t] = 1 − P[Y > t] ≤ 1 − P[−Y ≤ −t'] for t' > t = −s ≥ 0.
+    let t_lower = |r: usize| -s_lower(r) * (1.0 + 4.0 * f64::EPSILON) + f64::MIN_POSITIVE;
+    let tails = |a: ColumnMajor<'_>, t: &[f64]| noise.tail_lower_rows(a, t, tail);
+    for_rows(
+        lower,
+        |r| !direct(r),
+        t_lower,
+        true,
+        tails,
+        |r, p| {
+            out[r].lower_line_tail = p.complement_upper();
+            Ok(())
+        },
+    )?;
+    // Lower bound on P[U ≤ τ] = P[a_U·(Δ − EΔ) ≤ −mu], s = mu + eu.
+    let s_upper = |r: usize| upper_margins[r].0 + upper_margins[r].1;
+    let direct = |r: usize| s_upper(r) >= 0.0;
+    // s ≥ 0: the tail at s.
+    let tails = |a: ColumnMajor<'_>, s: &[f64]| noise.tail_lower_rows(a, s, tail);
+    for_rows(upper, direct, s_upper, false, tails, |r, p| {
+        out[r].upper_line_tail = p;
+        Ok(())
+    })?;
+    // Otherwise P[Y ≤ t] ≥ 1 − P[−Y ≤ −t] with t = −s > 0.
+    let tails = |a: ColumnMajor<'_>, t: &[f64]| noise.tail_upper_rows(a, t, tail);
+    for_rows(
+        upper,
+        |r| !direct(r),
+        |r| -s_upper(r),
+        true,
+        tails,
+        |r, v| {
+            out[r].upper_line_tail = v.certified()?.complement_lower();
+            Ok(())
+        },
+    )?;
+    for row in &mut out {
+        row.upper = row.lower_line_tail.add_upper(truncation);
+        row.lower = row.upper_line_tail.sub_lower(truncation);
+    }
+    Ok(out)
 }
 
-/// Runs `tails` once on the rows `r` of `a` with `keep(r)`
-/// (negated when `negate`), at `values[r]`, and hands each result to `set(r, ·)`. Every row kept
-/// and not negated (the common case) passes a view of `a` itself; no row kept makes no call.
+/// Runs `tails` once on the rows `r` of `a` with `keep(r)` (negated when `negate`), at
+/// `value(r)`, and hands each result to `set(r, ·)`. Every row kept and not negated (the
+/// common case) passes `a` itself; no row kept makes no call.
 fn for_rows<R>(
     a: ColumnMajor<'_>,
-    values: &[f64],
     keep: impl Fn(usize) -> bool,
+    value: impl Fn(usize) -> f64,
     negate: bool,
     tails: impl FnOnce(ColumnMajor<'_>, &[f64]) -> Result<Vec<R>>,
     mut set: impl FnMut(usize, R) -> Result<()>,
 ) -> Result<()> {
     let (rows, d) = (a.nrows(), a.ncols());
-    let kept: Vec<usize> = (0..rows).filter(|&r| keep(r)).collect();
-    let sign = if negate { -1.0 } else { 1.0 };
-    let results = if kept.is_empty() {
+    let count = (0..rows).filter(|&r| keep(r)).count();
+    if count == 0 {
         return Ok(());
-    } else if kept.len() == rows && !negate {
-        tails(a, values)?
-    } else if kept.len() == rows {
-        let sub: Vec<f64> = a.values().iter().map(|v| -v).collect();
-        tails(ColumnMajor::new(&sub, rows, d)?, values)?
+    }
+    let kept: Vec<usize> = if count == rows {
+        Vec::new()
     } else {
-        let mut sub = Vec::with_capacity(kept.len() * d);
+        (0..rows).filter(|&r| keep(r)).collect()
+    };
+    let index = |i: usize| if count == rows { i } else { kept[i] };
+    let values: Vec<f64> = (0..count).map(|i| value(index(i))).collect();
+    let results = if count == rows && !negate {
+        tails(a, &values)?
+    } else if count == rows {
+        let sub: Vec<f64> = a.values().iter().map(|v| -v).collect();
+        tails(ColumnMajor::new(&sub, rows, d)?, &values)?
+    } else {
+        let sign = if negate { -1.0 } else { 1.0 };
+        let mut sub = Vec::with_capacity(count * d);
         for column in a.columns() {
             sub.extend(kept.iter().map(|&r| sign * column[r]));
         }
-        let sub_values: Vec<f64> = kept.iter().map(|&r| values[r]).collect();
-        tails(ColumnMajor::new(&sub, kept.len(), d)?, &sub_values)?
+        tails(ColumnMajor::new(&sub, count, d)?, &values)?
     };
-    for (&r, v) in kept.iter().zip(results) {
-        set(r, v)?;
+    if results.len() != count {
+        return Err(Error::mismatch(
+            "noise tails of many rows: results (= rows)",
+            count,
+            results.len(),
+        ));
+    }
+    for (i, v) in results.into_iter().enumerate() {
+        set(index(i), v)?;
     }
     Ok(())
 }
