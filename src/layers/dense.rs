@@ -154,6 +154,9 @@ fn skip_zero_columns_product<T: Float>(
     transposed: &DMatrix<T>,
 ) -> DMatrix<T> {
     let rows = lambda.nrows();
+    if rows <= FEW_ROWS {
+        return few_rows_product(lambda, transposed);
+    }
     let kept = non_zero_columns(lambda);
     let zeros = lambda.ncols() - kept.len();
     if zeros == 0 || zeros * rows < 4 * kept.len() {
@@ -171,6 +174,35 @@ fn skip_zero_columns_product<T: Float>(
     // `rows_of_w` holds W[kept, :] row after row: entry (t, c) at t·n + c.
     let w_kept = DMatrixView::from_slice_with_strides(&rows_of_w, kept.len(), n, n, 1);
     lambda.select_columns(&kept) * w_kept
+}
+
+/// Up to this many rows, [`few_rows_product`] beats the general product: nalgebra multiplies
+/// matrices with at most 5 rows column by column through tiny matrix–vector products, and
+/// matrixmultiply's packing does not pay off for a handful of rows either.
+const FEW_ROWS: usize = 8;
+
+/// `Λ·W` row by row: row `r` is `Σ_k Λ_rk·W_k,:`, one contiguous pass over row `k` of `W`
+/// (column `k` of `transposed`) per non-zero `Λ_rk`, so zero entries (inactive neurons) cost
+/// nothing. Each entry is the same sum as in the plain product, in the order of `k`.
+fn few_rows_product<T: Float>(lambda: &DMatrix<T>, transposed: &DMatrix<T>) -> DMatrix<T> {
+    let (rows, n) = (lambda.nrows(), transposed.nrows());
+    let mut out = DMatrix::zeros(rows, n);
+    let mut row = vec![T::zero(); n];
+    for r in 0..rows {
+        row.fill(T::zero());
+        for (k, w) in transposed.as_slice().chunks_exact(n.max(1)).enumerate() {
+            let l = lambda[(r, k)];
+            if l != T::zero() {
+                for (o, &wk) in row.iter_mut().zip(w) {
+                    *o += l * wk;
+                }
+            }
+        }
+        for (c, v) in row.iter().enumerate() {
+            out[(r, c)] = *v;
+        }
+    }
+    out
 }
 
 /// The indices of the columns of `Λ` with a non-zero entry. A column is looked at from its
@@ -245,13 +277,13 @@ mod tests {
         })
     }
 
-    /// The gathered, transposed-view product equals the plain product whatever columns of `Λ`
-    /// are zero (none, some, all).
+    /// The gathered, transposed-view product and the few-rows product equal the plain product
+    /// whatever columns of `Λ` are zero (none, some, all).
     #[test]
     fn zero_column_skipping_equals_the_plain_product() {
         let w = matrix(12, 9, 3);
         let wt = w.transpose();
-        for (rows, zero_every) in [(1, 0), (5, 2), (40, 3), (7, 1)] {
+        for (rows, zero_every) in [(1, 0), (5, 2), (40, 3), (7, 1), (8, 0), (9, 2), (3, 1)] {
             let mut lambda = matrix(rows, 12, rows as u64);
             if zero_every > 0 {
                 for j in (0..12).step_by(zero_every) {
