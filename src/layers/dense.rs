@@ -20,6 +20,8 @@ pub struct Dense<T: Float> {
     bias: DVector<T>,
     /// `Wᵀ`, so that a row of `W` is a contiguous column here (used to gather rows of `W`).
     transposed: DMatrix<T>,
+    /// Names these weights in the per-thread cache of gathered rows ([`super::gather_cache`]).
+    id: u64,
 }
 
 impl<T: Float> Dense<T> {
@@ -72,6 +74,7 @@ impl<T: Float> Dense<T> {
             weights,
             bias,
             transposed,
+            id: super::gather_cache::next_id(),
         })
     }
 
@@ -116,7 +119,7 @@ impl<T: Float> Layer<T> for Dense<T> {
     }
     fn backward(&self, lambda: &DMatrix<T>, _ctx: &BackwardContext<'_, T>) -> Result<Backward<T>> {
         Ok(Backward {
-            lambda: skip_zero_columns_product(lambda, &self.weights, &self.transposed),
+            lambda: skip_zero_columns_product(lambda, self),
             offset: lambda * &self.bias,
         })
     }
@@ -148,11 +151,8 @@ impl<T: Float> Layer<T> for Dense<T> {
 /// contiguous columns and multiplied through a transposed (strided) view. The gathered product
 /// is used only when it saves work: the saved multiply-adds (`zero columns × rows × n`) must
 /// outweigh the copy of the kept rows of `W` (`kept × n`).
-fn skip_zero_columns_product<T: Float>(
-    lambda: &DMatrix<T>,
-    weights: &DMatrix<T>,
-    transposed: &DMatrix<T>,
-) -> DMatrix<T> {
+fn skip_zero_columns_product<T: Float>(lambda: &DMatrix<T>, layer: &Dense<T>) -> DMatrix<T> {
+    let (weights, transposed) = (&layer.weights, &layer.transposed);
     let rows = lambda.nrows();
     if rows <= FEW_ROWS {
         return few_rows_product(lambda, transposed);
@@ -166,14 +166,19 @@ fn skip_zero_columns_product<T: Float>(
         return DMatrix::zeros(rows, weights.ncols());
     }
     let n = weights.ncols();
-    let mut rows_of_w = Vec::with_capacity(kept.len() * n);
-    let by_row = transposed.as_slice();
-    for &k in &kept {
-        rows_of_w.extend_from_slice(&by_row[k * n..(k + 1) * n]);
-    }
-    // `rows_of_w` holds W[kept, :] row after row: entry (t, c) at t·n + c.
-    let w_kept = DMatrixView::from_slice_with_strides(&rows_of_w, kept.len(), n, n, 1);
-    lambda.select_columns(&kept) * w_kept
+    let gather = || {
+        let by_row = transposed.as_slice();
+        let mut rows_of_w = Vec::with_capacity(kept.len() * n);
+        for &k in &kept {
+            rows_of_w.extend_from_slice(&by_row[k * n..(k + 1) * n]);
+        }
+        rows_of_w
+    };
+    // The rows W[kept, :] row after row: entry (t, c) at t·n + c.
+    super::gather_cache::with_gathered(layer.id, &kept, gather, |rows_of_w: &[T]| {
+        let w_kept = DMatrixView::from_slice_with_strides(rows_of_w, kept.len(), n, n, 1);
+        lambda.select_columns(&kept) * w_kept
+    })
 }
 
 /// Up to this many rows, [`few_rows_product`] beats the general product: nalgebra multiplies
@@ -282,7 +287,7 @@ mod tests {
     #[test]
     fn zero_column_skipping_equals_the_plain_product() {
         let w = matrix(12, 9, 3);
-        let wt = w.transpose();
+        let layer = Dense::new(w.clone(), DVector::zeros(12)).unwrap();
         for (rows, zero_every) in [(1, 0), (5, 2), (40, 3), (7, 1), (8, 0), (9, 2), (3, 1)] {
             let mut lambda = matrix(rows, 12, rows as u64);
             if zero_every > 0 {
@@ -290,12 +295,37 @@ mod tests {
                     lambda.column_mut(j).fill(0.0);
                 }
             }
-            let fast = skip_zero_columns_product(&lambda, &w, &wt);
+            let fast = skip_zero_columns_product(&lambda, &layer);
             let plain = &lambda * &w;
             assert!(
                 (fast - plain).abs().max() <= 1e-14,
                 "{rows} rows, every {zero_every}"
             );
+        }
+    }
+
+    /// The per-thread cache of gathered rows never hands one layer's rows to another, and
+    /// follows a change of the kept rows: layers with different weights alternate on the same
+    /// and on different zero patterns, and every product is checked against the plain one.
+    #[test]
+    fn cached_gathers_belong_to_their_layer_and_pattern() {
+        let layers: Vec<Dense<f64>> = (0..3)
+            .map(|s| Dense::new(matrix(12, 9, 10 + s), DVector::zeros(12)).unwrap())
+            .collect();
+        let clone = layers[0].clone();
+        for round in 0..4 {
+            for (i, layer) in layers.iter().chain([&clone]).enumerate() {
+                let mut lambda = matrix(30, 12, (round * 7 + i) as u64);
+                for j in (round % 3..12).step_by(2 + round % 2) {
+                    lambda.column_mut(j).fill(0.0);
+                }
+                let fast = skip_zero_columns_product(&lambda, layer);
+                let plain = &lambda * layer.weights();
+                assert!(
+                    (fast - plain).abs().max() <= 1e-14,
+                    "round {round}, layer {i}"
+                );
+            }
         }
     }
 

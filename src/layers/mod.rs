@@ -21,6 +21,7 @@ mod dense;
 mod densify;
 mod elementwise_affine;
 mod flatten;
+mod gather_cache;
 mod max_pool2d;
 mod on_slice;
 mod pool2d;
