@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run --release --example timing_cases -- CASES.json [--case NAME] [--repeat N]
-//!     [--method auto-lirpa|tight] [--single-only | --per-image]
+//!     [--method auto-lirpa|tight] [--single-only | --per-image | --throughput SECONDS]
 //! ```
 //!
 //! `CASES.json` is a list of `{"name", "onnx", "eps", "clip": [lo, hi] | null, "images": [{"x":
@@ -26,6 +26,9 @@
 //! - `probabilistic_step`: wall-time minima of [`Certifier::certify`] under uniform noise of
 //!   half-width `eps` and of the [`compute_bounds`] call it makes (the unclipped ℓ∞ ball), and
 //!   the relative overhead of the tail bounds and the union bound;
+//! - `throughput` (only, with `--throughput SECONDS`): the images' calls repeated until one
+//!   sequential pass takes about `SECONDS`, timed `repeat` times alternately on the calling
+//!   thread and through [`compute_bounds_batch`]; medians, minima and their ratios;
 //! - `radius`: [`Certifier::worst_case_radius`] of the first image (ℓ∞ ball, not clipped; the
 //!   default schedule), its time, number of bound calls and radius;
 //! - `logits`: the forward pass at the first image's `x` (to check both tools run the same
@@ -157,6 +160,62 @@ fn domain(case: &Case, i: usize) -> AnyResult<InputDomain<f64>> {
     Ok(InputDomain::boxed(l, u)?)
 }
 
+fn single_median(v: &[f64]) -> f64 {
+    median(v.to_vec())
+}
+
+/// Sustained throughput: the images' jobs repeated until one sequential pass takes about
+/// `seconds`, then `repeat` alternating timings of that batch on the calling thread and through
+/// [`compute_bounds_batch`]. Short batches (a few ms) do not measure throughput on this VM:
+/// after a sequential phase the idle second vCPU takes milliseconds to wake up.
+fn sustained_throughput(
+    case: &Case,
+    jobs: &[BatchJob<f64>],
+    method: &Method,
+    repeat: usize,
+    seconds: f64,
+    call_seconds: f64,
+) -> AnyResult<Value> {
+    let passes = (seconds / (call_seconds * jobs.len() as f64))
+        .ceil()
+        .max(1.0) as usize;
+    let batch: Vec<BatchJob<f64>> = (0..passes).flat_map(|_| jobs.iter().cloned()).collect();
+    let (mut seq, mut par) = (Vec::with_capacity(repeat), Vec::with_capacity(repeat));
+    for _ in 0..repeat {
+        let (t, r) = time(|| {
+            batch
+                .iter()
+                .map(|j| compute_bounds(&case.net, &j.domain, j.spec.as_ref(), method))
+                .collect::<Vec<_>>()
+        });
+        for b in r {
+            b?;
+        }
+        seq.push(t);
+        let (t, r) = time(|| compute_bounds_batch(&case.net, &batch, method));
+        for b in r {
+            b?;
+        }
+        par.push(t);
+    }
+    let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let (seq_min, par_min) = (min(&seq), min(&par));
+    let (seq_median, par_median) = (median(seq), median(par));
+    Ok(json!({
+        "name": case.name,
+        "throughput": {
+            "calls": batch.len(),
+            "sequential_median": seq_median,
+            "parallel_median": par_median,
+            "sequential_min": seq_min,
+            "parallel_min": par_min,
+            "speedup_median": seq_median / par_median,
+            "speedup_min": seq_min / par_min,
+        },
+        "rayon_threads": rayon::current_num_threads(),
+    }))
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
@@ -259,6 +318,7 @@ fn run_case(
     method: &Method,
     only_single: bool,
     per_image: bool,
+    throughput: Option<f64>,
 ) -> AnyResult<Value> {
     let classes = case.net.output_dim();
     let jobs: Vec<BatchJob<f64>> = case
@@ -284,6 +344,9 @@ fn run_case(
         cpu.push(thread_cpu_seconds() - c);
         r?;
         single.push(t);
+    }
+    if let Some(seconds) = throughput {
+        return sustained_throughput(case, &jobs, method, repeat, seconds, single_median(&single));
     }
     if per_image {
         // One median per image (each after a warm-up call): the per-image costs of CNN
@@ -397,6 +460,15 @@ fn main() -> AnyResult<()> {
     };
     let only_single = args.iter().any(|a| a == "--single-only");
     let per_image = args.iter().any(|a| a == "--per-image");
+    let throughput = match args.iter().position(|a| a == "--throughput") {
+        Some(i) => Some(
+            args.get(i + 1)
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|v| *v > 0.0)
+                .ok_or("--throughput needs a positive number of seconds")?,
+        ),
+        None => None,
+    };
     let cases: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
     let list = cases.as_array().ok_or("CASES.json is not a list")?;
     if let Some(name) = &only
@@ -414,7 +486,14 @@ fn main() -> AnyResult<()> {
         let case = parse_case(v)?;
         println!(
             "{}",
-            run_case(&case, repeat.max(1), &method, only_single, per_image)?
+            run_case(
+                &case,
+                repeat.max(1),
+                &method,
+                only_single,
+                per_image,
+                throughput
+            )?
         );
     }
     Ok(())
