@@ -261,15 +261,8 @@ impl<T: Float> InputDomain<T> {
                 } else {
                     (b.lower(), b.upper())
                 };
-                let rows = lambda.nrows();
                 let mut sum = delta.clone();
-                let acc = sum.as_mut_slice();
-                let cols = lambda.as_slice().chunks_exact(rows.max(1));
-                for ((col, &p), &n) in cols.zip(on_positive.iter()).zip(on_negative.iter()) {
-                    for (a, &v) in acc.iter_mut().zip(col) {
-                        *a += v * if v >= T::zero() { p } else { n };
-                    }
-                }
+                box_end_sums(lambda, on_positive, on_negative, sum.as_mut_slice());
                 sum
             }
         }
@@ -329,6 +322,46 @@ fn ball_sums<T: Float>(
         acc.apply(|v| *v = v.sqrt());
     }
     (mid, acc)
+}
+
+/// `acc_r += Σ_j Λ_rj·(Λ_rj ≥ 0 ? on_positive_j : on_negative_j)` in one pass over the
+/// column-major `Λ`, four columns per visit of the row sums (they live in memory, as the row
+/// count is known only at run time, so this quarters their loads and stores). Each row's sum
+/// takes its terms in a fixed order; the engine's bounds are floating-point sums either way.
+fn box_end_sums<T: Float>(
+    lambda: &DMatrix<T>,
+    on_positive: &DVector<T>,
+    on_negative: &DVector<T>,
+    acc: &mut [T],
+) {
+    let rows = lambda.nrows();
+    if rows == 0 {
+        return;
+    }
+    let zero = T::zero();
+    let pick = |v: T, p: T, n: T| v * if v >= zero { p } else { n };
+    let (p, n) = (on_positive.as_slice(), on_negative.as_slice());
+    let blocks = lambda.as_slice().chunks_exact(4 * rows);
+    let rest = blocks.remainder();
+    for (b, block) in blocks.enumerate() {
+        let j = 4 * b;
+        let (p0, p1, p2, p3) = (p[j], p[j + 1], p[j + 2], p[j + 3]);
+        let (n0, n1, n2, n3) = (n[j], n[j + 1], n[j + 2], n[j + 3]);
+        let (x0, block) = block.split_at(rows);
+        let (x1, block) = block.split_at(rows);
+        let (x2, x3) = block.split_at(rows);
+        let columns = x0.iter().zip(x1).zip(x2.iter().zip(x3));
+        for (a, ((&v0, &v1), (&v2, &v3))) in acc.iter_mut().zip(columns) {
+            *a += (pick(v0, p0, n0) + pick(v1, p1, n1)) + (pick(v2, p2, n2) + pick(v3, p3, n3));
+        }
+    }
+    let first = lambda.ncols() - rest.len() / rows;
+    for (i, col) in rest.chunks_exact(rows).enumerate() {
+        let (pj, nj) = (p[first + i], n[first + i]);
+        for (a, &v) in acc.iter_mut().zip(col) {
+            *a += pick(v, pj, nj);
+        }
+    }
 }
 
 /// `[Λ⁺·lo, Λ⁻·hi, Λ⁺·hi, Λ⁻·lo]` in one pass over `Λ` in its storage order (column-major),

@@ -175,9 +175,10 @@ fn skip_zero_columns_product<T: Float>(lambda: &DMatrix<T>, layer: &Dense<T>) ->
         rows_of_w
     };
     // The rows W[kept, :] row after row: entry (t, c) at t·n + c.
-    super::gather_cache::with_gathered(layer.id, &kept, gather, |rows_of_w: &[T]| {
-        let w_kept = DMatrixView::from_slice_with_strides(rows_of_w, kept.len(), n, n, 1);
-        lambda.select_columns(&kept) * w_kept
+    super::gather_cache::with_gathered(layer.id, &kept, gather, |held, rows_of_w: &[T]| {
+        // `held ⊇ kept`: the extra columns of Λ are zero and add exact zeros.
+        let w_held = DMatrixView::from_slice_with_strides(rows_of_w, held.len(), n, n, 1);
+        lambda.select_columns(held) * w_held
     })
 }
 

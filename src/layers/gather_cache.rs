@@ -32,22 +32,23 @@ thread_local! {
     static CACHE: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
 
-/// `use_rows(W[kept, :])`, with the rows produced by `gather` unless this thread holds them
-/// for this layer and these kept rows already.
+/// `use_rows(K, W[K, :])` for a row set `K ⊇ kept` with at most `kept.len() / 8` extra rows:
+/// the rows this thread holds for this layer when they qualify (the extra rows meet zero
+/// columns of `Λ`, so they add exact zeros), else `K = kept` gathered by `gather`.
 pub(crate) fn with_gathered<T: 'static, R>(
     layer: u64,
     kept: &[usize],
     gather: impl FnOnce() -> Vec<T>,
-    use_rows: impl FnOnce(&[T]) -> R,
+    use_rows: impl FnOnce(&[usize], &[T]) -> R,
 ) -> R {
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         let hit = cache
             .iter()
-            .position(|e| e.layer == layer && e.kept == kept)
+            .position(|e| e.layer == layer && covers(&e.kept, kept))
             .map(|i| cache.remove(i))
             .and_then(|e| e.rows.downcast::<Vec<T>>().ok().map(|rows| (e.kept, rows)));
-        let (kept, rows) = match hit {
+        let (held, rows) = match hit {
             Some(found) => found,
             None => {
                 cache.retain(|e| e.layer != layer);
@@ -55,9 +56,46 @@ pub(crate) fn with_gathered<T: 'static, R>(
                 (kept.to_vec(), Box::new(gather()))
             }
         };
-        let result = use_rows(&rows);
+        let result = use_rows(&held, &rows);
         // Most recent first.
-        cache.insert(0, Entry { layer, kept, rows });
+        cache.insert(
+            0,
+            Entry {
+                layer,
+                kept: held,
+                rows,
+            },
+        );
         result
     })
+}
+
+/// Whether the sorted row set `held` contains the sorted `kept` with at most `kept.len() / 8`
+/// rows more.
+fn covers(held: &[usize], kept: &[usize]) -> bool {
+    if held.len() < kept.len() || held.len() - kept.len() > kept.len() / 8 {
+        return false;
+    }
+    let mut rest = held.iter();
+    kept.iter().all(|k| rest.any(|h| h == k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covers;
+
+    #[test]
+    fn covers_needs_a_superset_with_few_extra_rows() {
+        let kept: Vec<usize> = (0..16).map(|i| 2 * i).collect();
+        assert!(covers(&kept, &kept));
+        let mut more = kept.clone();
+        more.extend([33, 35]);
+        assert!(covers(&more, &kept));
+        more.push(37);
+        assert!(!covers(&more, &kept), "3 extra rows for 16 kept");
+        let mut missing = kept.clone();
+        missing[5] = 11;
+        assert!(!covers(&missing, &kept));
+        assert!(!covers(&kept[1..], &kept));
+    }
 }
