@@ -56,6 +56,49 @@ pub enum LayerSpec {
 }
 
 impl LayerSpec {
+    /// Checks that the parts of a (possibly hand-built) layer fit together: a dense layer's bias
+    /// has one entry per weight row, an element-wise affine map's shift one per scale, a
+    /// convolution's weights `M·C·kh·kw` entries and its bias `M`. The ONNX reader only builds
+    /// layers that pass; [`OnnxGraph::forward`] checks before evaluating.
+    ///
+    /// # Errors
+    /// [`crate::Error::DimensionMismatch`] naming the part, with `context` (e.g. the layer index).
+    pub fn check(&self, context: &str) -> crate::Result<()> {
+        let fits = |what: &str, expected: usize, found: usize| {
+            if expected == found {
+                Ok(())
+            } else {
+                Err(crate::Error::mismatch(
+                    format!("{context}: {what}"),
+                    expected,
+                    found,
+                ))
+            }
+        };
+        match self {
+            LayerSpec::Dense { weights, bias } => {
+                fits("dense bias (= weight rows)", weights.nrows(), bias.len())
+            }
+            LayerSpec::Affine { scale, shift } => {
+                fits("affine shift (= scale length)", scale.len(), shift.len())
+            }
+            LayerSpec::Conv2d(c) => {
+                let (kh, kw) = c.window.kernel;
+                let weights = c.out_channels * c.input.channels * kh * kw;
+                fits("convolution weights (= M·C·kh·kw)", weights, c.weight.len())?;
+                fits(
+                    "convolution bias (= output channels)",
+                    c.out_channels,
+                    c.bias.len(),
+                )
+            }
+            LayerSpec::Activation { .. }
+            | LayerSpec::Identity { .. }
+            | LayerSpec::AvgPool2d { .. }
+            | LayerSpec::MaxPool2d(_) => Ok(()),
+        }
+    }
+
     /// Input size.
     pub fn input_dim(&self) -> usize {
         match self {
@@ -149,7 +192,8 @@ impl OnnxGraph {
     ///
     /// # Errors
     /// [`crate::Error::DimensionMismatch`] if `x` does not have [`OnnxGraph::input_dim`] entries
-    /// or the layers do not fit together (a hand-made graph); [`crate::Error::Unsupported`] if a
+    /// or the layers do not fit together or a layer's parts do not ([`LayerSpec::check`]; a
+    /// hand-made graph); [`crate::Error::Unsupported`] if a
     /// node of [`OnnxGraph::dag`] reads a node that is not before it.
     pub fn forward(&self, x: &DVector<f64>) -> crate::Result<DVector<f64>> {
         if x.len() != self.input_dim() {
@@ -160,6 +204,7 @@ impl OnnxGraph {
             ));
         }
         let apply = |k: usize, layer: &LayerSpec, v: &DVector<f64>| {
+            layer.check(&format!("ONNX graph layer {k}"))?;
             if v.len() == layer.input_dim() {
                 Ok(layer.forward(v))
             } else {
@@ -204,5 +249,75 @@ impl OnnxGraph {
             values.push(y);
         }
         Ok(values.pop().unwrap_or_else(|| x.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::onnx::{ConvSpec, MapShape, Window};
+    use nalgebra::DMatrix;
+
+    fn graph(layers: Vec<LayerSpec>) -> OnnxGraph {
+        let input = layers[0].input_dim();
+        let output = layers[layers.len() - 1].output_dim();
+        OnnxGraph {
+            input_name: "x".into(),
+            input_shape: vec![1, input],
+            output_name: "y".into(),
+            output_shape: vec![1, output],
+            layers,
+            dag: None,
+        }
+    }
+
+    fn conv(weights: usize, bias: usize) -> LayerSpec {
+        LayerSpec::Conv2d(ConvSpec {
+            input: MapShape {
+                channels: 1,
+                height: 3,
+                width: 3,
+            },
+            out_channels: 2,
+            window: Window {
+                kernel: (2, 2),
+                stride: (1, 1),
+                padding: [0; 4],
+                dilation: (1, 1),
+            },
+            weight: vec![0.5; weights],
+            bias: vec![0.1; bias],
+        })
+    }
+
+    /// Hand-built layers whose parts do not fit are reported, not evaluated (they used to
+    /// index out of bounds).
+    #[test]
+    fn hand_built_layers_that_do_not_fit_are_errors() {
+        let x = DVector::from_element(9, 1.0);
+        assert!(graph(vec![conv(8, 2)]).forward(&x).is_ok());
+        for bad in [conv(7, 2), conv(8, 1), conv(9, 3)] {
+            let err = graph(vec![bad]).forward(&x).unwrap_err();
+            assert!(
+                matches!(err, crate::Error::DimensionMismatch { .. }),
+                "{err}"
+            );
+        }
+        let dense = LayerSpec::Dense {
+            weights: DMatrix::from_element(2, 9, 1.0),
+            bias: DVector::zeros(3),
+        };
+        assert!(matches!(
+            graph(vec![dense]).forward(&x),
+            Err(crate::Error::DimensionMismatch { .. })
+        ));
+        let affine = LayerSpec::Affine {
+            scale: DVector::from_element(9, 2.0),
+            shift: DVector::zeros(8),
+        };
+        assert!(matches!(
+            graph(vec![affine]).forward(&x),
+            Err(crate::Error::DimensionMismatch { .. })
+        ));
     }
 }
