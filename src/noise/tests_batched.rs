@@ -241,3 +241,96 @@ fn certify_rows_is_the_same_with_one_row_at_a_time() {
         }
     }
 }
+
+/// `certify_rows` written out row by row from its documented formulas, with the one-row tails
+/// only: an implementation independent of the many-row path (its subsets, negations and index
+/// bookkeeping).
+fn reference_rows(
+    bounds: &LinearBounds<f64>,
+    x0: &DVector<f64>,
+    noise: &dyn NoiseModel,
+    tail: TailBound,
+) -> Vec<(f64, f64, Probability, Probability)> {
+    use super::probability::gamma;
+    let c: Vec<f64> = x0.iter().zip(noise.mean()).map(|(x, m)| x + m).collect();
+    let d = c.len();
+    let margin = |a: &[f64], b: f64| {
+        let dot: f64 = a.iter().zip(&c).map(|(a, c)| a * c).sum();
+        let abs: f64 = a.iter().zip(&c).map(|(a, c)| (a * c).abs()).sum();
+        (dot + b, gamma(d + 3) * (abs + b.abs()))
+    };
+    (0..bounds.rows())
+        .map(|r| {
+            let al: Vec<f64> = bounds.lower().a.row(r).iter().copied().collect();
+            let au: Vec<f64> = bounds.upper().a.row(r).iter().copied().collect();
+            let (ml, el) = margin(&al, bounds.lower().b[r]);
+            let (mu, eu) = margin(&au, bounds.upper().b[r]);
+            let neg = |a: &[f64]| a.iter().map(|v| -v).collect::<Vec<f64>>();
+            let upper = if ml - el > 0.0 {
+                noise
+                    .tail_upper(&al, ml - el, tail)
+                    .unwrap()
+                    .certified()
+                    .unwrap()
+            } else {
+                let t = -(ml - el) * (1.0 + 4.0 * f64::EPSILON) + f64::MIN_POSITIVE;
+                noise
+                    .tail_lower(&neg(&al), t, tail)
+                    .unwrap()
+                    .complement_upper()
+            };
+            let lower = if mu + eu >= 0.0 {
+                noise.tail_lower(&au, mu + eu, tail).unwrap()
+            } else {
+                let v = noise.tail_upper(&neg(&au), -(mu + eu), tail).unwrap();
+                v.certified().unwrap().complement_lower()
+            };
+            (ml, mu, upper, lower)
+        })
+        .collect()
+}
+
+#[test]
+fn certify_rows_follows_its_formulas_row_by_row() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(19);
+    let d = 11;
+    let x0 = DVector::from_element(d, 0.5);
+    for rows in [1, 4, 9] {
+        let bounds = mixed_bounds(&mut rng, rows, d);
+        let noises: Vec<Box<dyn NoiseModel>> = vec![
+            Box::new(Uniform::new(d, 0.1).unwrap()),
+            Box::new(Bernoulli::asymmetric(d, 0.1, 0.4).unwrap()),
+            Box::new(Gaussian::isotropic(d, 0.02, Truncation::BoxSigmas(4.5)).unwrap()),
+        ];
+        for noise in &noises {
+            let methods: &[TailBound] = if noise.name() == "gaussian" {
+                &[TailBound::SubGaussian, TailBound::Exact]
+            } else {
+                &METHODS
+            };
+            for &method in methods {
+                let got = certify_rows(&bounds, &x0, noise.as_ref(), method, 0.0).unwrap();
+                let want = reference_rows(&bounds, &x0, noise.as_ref(), method);
+                for (g, (ml, mu, upper, lower)) in got.iter().zip(want) {
+                    let what = format!("{} {method:?} row {}", noise.name(), g.row);
+                    assert!((g.lower_line_margin - ml).abs() < 1e-12, "{what}");
+                    assert!((g.upper_line_margin - mu).abs() < 1e-12, "{what}");
+                    assert!(
+                        (g.lower_line_tail.value() - upper.value()).abs()
+                            <= 1e-12 * upper.value().max(1e-300),
+                        "{what}: upper {} vs {}",
+                        g.lower_line_tail.value(),
+                        upper.value()
+                    );
+                    assert!(
+                        (g.upper_line_tail.value() - lower.value()).abs()
+                            <= 1e-12 * lower.value().max(1e-300),
+                        "{what}: lower {} vs {}",
+                        g.upper_line_tail.value(),
+                        lower.value()
+                    );
+                }
+            }
+        }
+    }
+}
