@@ -150,7 +150,10 @@ impl<T: Float> Layer<T> for Dense<T> {
 /// sum it enters. The kept rows of `W` are the kept columns of `Wᵀ` (`transposed`), copied as
 /// contiguous columns and multiplied through a transposed (strided) view. The gathered product
 /// is used only when it saves work: the saved multiply-adds (`zero columns × rows × n`) must
-/// outweigh the copy of the kept rows of `W` (`kept × n`).
+/// outweigh the copy of the kept rows of `W` (`kept × n`); the copy is kept per thread and
+/// reused while the same (or nearly the same) columns are zero ([`super::gather_cache`]).
+/// Products of at most [`FEW_ROWS`] rows go through [`few_rows_product`], those of up to
+/// [`NALGEBRA_SMALL_DIM`] rows get zero rows added first.
 fn skip_zero_columns_product<T: Float>(lambda: &DMatrix<T>, layer: &Dense<T>) -> DMatrix<T> {
     let (weights, transposed) = (&layer.weights, &layer.transposed);
     let rows = lambda.nrows();
