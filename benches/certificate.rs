@@ -1,51 +1,16 @@
 //! Cost of the probabilistic step alone: [`certify_rows`] on fixed linear bounds of 9 margin
 //! rows, for the input sizes of the digits (64) and MNIST (784) networks, with the noise
 //! models' many-row tails ([`NoiseModel::tail_upper_rows`]: one sweep of the column-major
-//! matrix) against the same models answering one row at a time (the trait's defaults).
+//! matrix) against the same models answering one row at a time (the trait's defaults, through
+//! `proven::testing::OneRowAtATime`).
 //! Run: `cargo bench --bench certificate`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use nalgebra::{DMatrix, DVector};
-use proven::noise::{NoiseModel, Probability, Region, TailBound, TailValue, Uniform, certify_rows};
+use proven::noise::{TailBound, Uniform, certify_rows};
+use proven::testing::OneRowAtATime;
 use proven::{InputDomain, LinearBounds, Norm};
 use std::hint::black_box;
-
-/// `inner` with only its one-row methods, so the many-row calls take the trait's defaults.
-#[derive(Debug)]
-struct OneRowAtATime(Uniform);
-
-impl NoiseModel for OneRowAtATime {
-    fn dim(&self) -> usize {
-        self.0.dim()
-    }
-    fn name(&self) -> &'static str {
-        "uniform, one row at a time"
-    }
-    fn describe(&self) -> String {
-        self.0.describe()
-    }
-    fn mean(&self) -> Vec<f64> {
-        self.0.mean()
-    }
-    fn variance(&self) -> Option<Vec<f64>> {
-        self.0.variance()
-    }
-    fn region(&self) -> Region {
-        self.0.region()
-    }
-    fn mass_outside(&self) -> Probability {
-        self.0.mass_outside()
-    }
-    fn sample(&self, rng: &mut dyn rand::Rng) -> Vec<f64> {
-        self.0.sample(rng)
-    }
-    fn tail_upper(&self, a: &[f64], s: f64, method: TailBound) -> proven::Result<TailValue> {
-        self.0.tail_upper(a, s, method)
-    }
-    fn tail_lower(&self, a: &[f64], s: f64, method: TailBound) -> proven::Result<Probability> {
-        self.0.tail_lower(a, s, method)
-    }
-}
 
 /// Margin-like lines: dense rows with small entries, offsets so that every lower line is
 /// certifiable at the centre (the common case of a robust input).

@@ -160,10 +160,6 @@ fn domain(case: &Case, i: usize) -> AnyResult<InputDomain<f64>> {
     Ok(InputDomain::boxed(l, u)?)
 }
 
-fn single_median(v: &[f64]) -> f64 {
-    median(v.to_vec())
-}
-
 /// Sustained throughput: the images' jobs repeated until one sequential pass takes about
 /// `seconds`, then `repeat` alternating timings of that batch on the calling thread and through
 /// [`compute_bounds_batch`]. Short batches (a few ms) do not measure throughput on this VM:
@@ -346,7 +342,7 @@ fn run_case(
         single.push(t);
     }
     if let Some(seconds) = throughput {
-        return sustained_throughput(case, &jobs, method, repeat, seconds, single_median(&single));
+        return sustained_throughput(case, &jobs, method, repeat, seconds, median(single.clone()));
     }
     if per_image {
         // One median per image (each after a warm-up call): the per-image costs of CNN

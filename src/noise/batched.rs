@@ -34,36 +34,19 @@ fn copy_row(a: &ColumnMajor<'_>, r: usize, buf: &mut Vec<f64>) {
     buf.extend(a.row(r));
 }
 
-/// [`NoiseModel::tail_upper`] row by row (the default of [`NoiseModel::tail_upper_rows`]).
-pub(crate) fn upper_row_by_row<N: NoiseModel + ?Sized>(
-    noise: &N,
+/// `one(row r, s[r])` for every row of `a`, each row copied into one reused buffer: the
+/// defaults of [`NoiseModel::tail_upper_rows`] and [`NoiseModel::tail_lower_rows`].
+pub(crate) fn row_by_row<R>(
     a: ColumnMajor<'_>,
     s: &[f64],
-    method: TailBound,
-) -> Result<Vec<TailValue>> {
+    mut one: impl FnMut(&[f64], f64) -> Result<R>,
+) -> Result<Vec<R>> {
     check_lengths(&a, s)?;
     let mut row = Vec::with_capacity(a.ncols());
     (0..a.nrows())
         .map(|r| {
             copy_row(&a, r, &mut row);
-            noise.tail_upper(&row, s[r], method)
-        })
-        .collect()
-}
-
-/// [`NoiseModel::tail_lower`] row by row (the default of [`NoiseModel::tail_lower_rows`]).
-pub(crate) fn lower_row_by_row<N: NoiseModel + ?Sized>(
-    noise: &N,
-    a: ColumnMajor<'_>,
-    s: &[f64],
-    method: TailBound,
-) -> Result<Vec<Probability>> {
-    check_lengths(&a, s)?;
-    let mut row = Vec::with_capacity(a.ncols());
-    (0..a.nrows())
-        .map(|r| {
-            copy_row(&a, r, &mut row);
-            noise.tail_lower(&row, s[r], method)
+            one(&row, s[r])
         })
         .collect()
 }
@@ -83,7 +66,7 @@ pub(crate) fn iid_upper_rows<N: NoiseModel + ?Sized>(
 ) -> Result<Vec<TailValue>> {
     check_lengths(&a, s)?;
     if iid_scale(law, method).is_none() || a.ncols() != noise.dim() {
-        return upper_row_by_row(noise, a, s, method);
+        return row_by_row(a, s, |row, s| noise.tail_upper(row, s, method));
     }
     let d = a.ncols();
     let (lo, hi) = law.support();
@@ -126,7 +109,7 @@ pub(crate) fn iid_lower_rows<N: NoiseModel + ?Sized>(
     let trivial = !matches!(method, TailBound::Convolution { .. });
     let valid_s = s.iter().all(|v| v.is_finite() && *v >= 0.0);
     if !trivial || !valid_s || a.ncols() != noise.dim() || !all_finite(a.values()) {
-        return lower_row_by_row(noise, a, s, method);
+        return row_by_row(a, s, |row, s| noise.tail_lower(row, s, method));
     }
     Ok(vec![Probability::ZERO; a.nrows()])
 }

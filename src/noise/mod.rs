@@ -186,7 +186,7 @@ pub trait NoiseModel: Send + Sync + Debug {
         s: &[f64],
         method: TailBound,
     ) -> Result<Vec<TailValue>> {
-        batched::upper_row_by_row(self, a, s, method)
+        batched::row_by_row(a, s, |row, s| self.tail_upper(row, s, method))
     }
 
     /// [`NoiseModel::tail_lower`] of every row of `a` at `s[r]`; the default and the contract as
@@ -200,7 +200,7 @@ pub trait NoiseModel: Send + Sync + Debug {
         s: &[f64],
         method: TailBound,
     ) -> Result<Vec<Probability>> {
-        batched::lower_row_by_row(self, a, s, method)
+        batched::row_by_row(a, s, |row, s| self.tail_lower(row, s, method))
     }
 
     /// The closed-form inverse of `method` ([`ClosedForm`]: a spread of the row and a profile),

@@ -2,47 +2,10 @@
 //! [`certify_rows`] built on them: the same values and the same errors as one row at a time.
 
 use super::*;
+use crate::testing::OneRowAtATime;
 use crate::{Error, InputDomain, LinearBounds, Norm};
 use nalgebra::{DMatrix, DVector};
 use rand::{RngExt, SeedableRng};
-
-/// A model that forwards the one-row methods of `inner` and keeps the trait's row-by-row
-/// defaults for many rows: the reference the overrides are compared with.
-#[derive(Debug)]
-struct RowByRow<N: NoiseModel>(N);
-
-impl<N: NoiseModel> NoiseModel for RowByRow<N> {
-    fn dim(&self) -> usize {
-        self.0.dim()
-    }
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-    fn describe(&self) -> String {
-        self.0.describe()
-    }
-    fn mean(&self) -> Vec<f64> {
-        self.0.mean()
-    }
-    fn variance(&self) -> Option<Vec<f64>> {
-        self.0.variance()
-    }
-    fn region(&self) -> Region {
-        self.0.region()
-    }
-    fn mass_outside(&self) -> Probability {
-        self.0.mass_outside()
-    }
-    fn sample(&self, rng: &mut dyn rand::Rng) -> Vec<f64> {
-        self.0.sample(rng)
-    }
-    fn tail_upper(&self, a: &[f64], s: f64, method: TailBound) -> crate::Result<TailValue> {
-        self.0.tail_upper(a, s, method)
-    }
-    fn tail_lower(&self, a: &[f64], s: f64, method: TailBound) -> crate::Result<Probability> {
-        self.0.tail_lower(a, s, method)
-    }
-}
 
 fn models(d: usize) -> Vec<Box<dyn NoiseModel>> {
     vec![
@@ -54,9 +17,9 @@ fn models(d: usize) -> Vec<Box<dyn NoiseModel>> {
 
 fn reference(d: usize) -> Vec<Box<dyn NoiseModel>> {
     vec![
-        Box::new(RowByRow(Uniform::new(d, 0.07).unwrap())),
-        Box::new(RowByRow(Bernoulli::symmetric(d, 0.05).unwrap())),
-        Box::new(RowByRow(Bernoulli::asymmetric(d, 0.1, 0.2).unwrap())),
+        Box::new(OneRowAtATime(Uniform::new(d, 0.07).unwrap())),
+        Box::new(OneRowAtATime(Bernoulli::symmetric(d, 0.05).unwrap())),
+        Box::new(OneRowAtATime(Bernoulli::asymmetric(d, 0.1, 0.2).unwrap())),
     ]
 }
 
@@ -206,11 +169,11 @@ fn certify_rows_is_the_same_with_one_row_at_a_time() {
         let noises: Vec<(Box<dyn NoiseModel>, Box<dyn NoiseModel>)> = vec![
             (
                 Box::new(Uniform::new(d, 0.1).unwrap()),
-                Box::new(RowByRow(Uniform::new(d, 0.1).unwrap())),
+                Box::new(OneRowAtATime(Uniform::new(d, 0.1).unwrap())),
             ),
             (
                 Box::new(Bernoulli::asymmetric(d, 0.1, 0.4).unwrap()),
-                Box::new(RowByRow(Bernoulli::asymmetric(d, 0.1, 0.4).unwrap())),
+                Box::new(OneRowAtATime(Bernoulli::asymmetric(d, 0.1, 0.4).unwrap())),
             ),
         ];
         for (noise, plain) in &noises {

@@ -19,6 +19,9 @@
 //! first [`SoundnessViolation`] (which bound, at which point, by how much). Floating-point slack
 //! is set in one place, [`Tolerance`].
 //!
+//! For a noise model that overrides the many-row tails, [`OneRowAtATime`] gives the row-by-row
+//! reference to compare them with.
+//!
 //! Strategies: [`arb_bounds`], [`arb_interval`], [`arb_dense`], [`arb_elementwise_affine`],
 //! [`arb_activation`], [`arb_network`], [`arb_domain`], [`arb_spec`], [`arb_method`]; random small
 //! CNNs (convolution, pooling, batch norm, residual blocks): [`arb_cnn`], [`random_cnn`].
@@ -45,6 +48,7 @@
 mod cnn;
 mod layer;
 mod network;
+mod one_row;
 mod relaxation;
 mod sampling;
 mod strategies;
@@ -57,6 +61,7 @@ pub use cnn::{
 };
 pub use layer::check_layer;
 pub use network::{Traces, check_bounds, check_network, extreme_points};
+pub use one_row::OneRowAtATime;
 pub use relaxation::check_relaxation;
 pub use sampling::{extreme_point, sample_box, sample_domain};
 pub use strategies::{
