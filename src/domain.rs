@@ -247,11 +247,7 @@ impl<T: Float> InputDomain<T> {
                 norm,
             } => {
                 let (mid, dual) = ball_sums(lambda, center, *norm);
-                let sign = if upper { T::one() } else { -T::one() };
-                DVector::from_iterator(
-                    mid.len(),
-                    (0..mid.len()).map(|r| mid[r] + delta[r] + sign * (*radius * dual[r])),
-                )
+                ball_end(&mid, &dual, delta, *radius, upper)
             }
             InputDomain::Box(b) => {
                 // Where a coefficient is ≥ 0 the minimum takes the low end, else the high end
@@ -292,9 +288,25 @@ impl<T: Float> InputDomain<T> {
     }
 }
 
+/// One end of the concretisation of `Λ·x + Δ` over a ball of radius `ε` from its two sums
+/// ([`ball_sums`]): `Λ_r·x0 + Δ_r ± ε‖Λ_r‖_q` per row.
+pub(crate) fn ball_end<T: Float>(
+    mid: &DVector<T>,
+    dual: &DVector<T>,
+    delta: &DVector<T>,
+    radius: T,
+    upper: bool,
+) -> DVector<T> {
+    let sign = if upper { T::one() } else { -T::one() };
+    DVector::from_iterator(
+        mid.len(),
+        (0..mid.len()).map(|r| mid[r] + delta[r] + sign * (radius * dual[r])),
+    )
+}
+
 /// `(Λ·x0, ‖Λ_r‖_q per row)` in one pass over `Λ` in its storage order (column-major): every row
 /// accumulates its terms for `j = 0, 1, …` in turn, the order of a row-wise sum.
-fn ball_sums<T: Float>(
+pub(crate) fn ball_sums<T: Float>(
     lambda: &DMatrix<T>,
     center: &DVector<T>,
     norm: Norm,

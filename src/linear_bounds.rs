@@ -1,5 +1,6 @@
 //! [`LinearBounds`]: the result of the bound engine and the input of the noise models.
 
+use crate::domain::{ball_end, ball_sums};
 use crate::{Error, Float, InputDomain, Interval, Result};
 use nalgebra::{DMatrix, DVector};
 
@@ -56,7 +57,25 @@ pub struct LinearBounds<T: Float> {
     domain: InputDomain<T>,
     lower_bounds: DVector<T>,
     upper_bounds: DVector<T>,
+    centre: Option<CentreSums<T>>,
     intermediate: Vec<Option<Interval<T>>>,
+}
+
+/// The two sums of the ball concretisation of both lines, kept from [`LinearBounds`]'s
+/// construction: `A·x0` (`x0` the ball's centre) and the dual norm `‖A_r‖_q` of every row, each
+/// summed in `T`. With noise of mean 0 centred on `x0`, a certificate needs each line's value at
+/// the centre, `A_r·x0 + b_r`; these sums give it without another pass over `A`
+/// (`crate::noise::certificate`, which bounds their rounding by Hölder's inequality).
+#[derive(Debug, Clone)]
+pub(crate) struct CentreSums<T: Float> {
+    /// `A_L·x0` (lower line).
+    pub(crate) lower_dot: DVector<T>,
+    /// `‖A_L,r‖_q` per row.
+    pub(crate) lower_dual: DVector<T>,
+    /// `A_U·x0` (upper line).
+    pub(crate) upper_dot: DVector<T>,
+    /// `‖A_U,r‖_q` per row.
+    pub(crate) upper_dual: DVector<T>,
 }
 
 fn check_all_finite<T: Float>(m: impl Iterator<Item = T>, context: &str) -> Result<()> {
@@ -136,16 +155,46 @@ impl<T: Float> LinearBounds<T> {
         domain: InputDomain<T>,
         intermediate: Vec<Option<Interval<T>>>,
     ) -> Self {
-        let lower_bounds = domain.concretize_lower(&lower.a, &lower.b);
-        let upper_bounds = domain.concretize_upper(&upper.a, &upper.b);
+        let (lower_bounds, upper_bounds, centre) = match &domain {
+            InputDomain::Ball {
+                center,
+                radius,
+                norm,
+            } => {
+                let (lower_dot, lower_dual) = ball_sums(&lower.a, center, *norm);
+                let (upper_dot, upper_dual) = ball_sums(&upper.a, center, *norm);
+                let sums = CentreSums {
+                    lower_dot,
+                    lower_dual,
+                    upper_dot,
+                    upper_dual,
+                };
+                (
+                    ball_end(&sums.lower_dot, &sums.lower_dual, &lower.b, *radius, false),
+                    ball_end(&sums.upper_dot, &sums.upper_dual, &upper.b, *radius, true),
+                    Some(sums),
+                )
+            }
+            InputDomain::Box(_) => (
+                domain.concretize_lower(&lower.a, &lower.b),
+                domain.concretize_upper(&upper.a, &upper.b),
+                None,
+            ),
+        };
         Self {
             lower,
             upper,
             domain,
             lower_bounds,
             upper_bounds,
+            centre,
             intermediate,
         }
+    }
+
+    /// On a ball domain, the sums its concretisation was made of (see [`CentreSums`]).
+    pub(crate) fn centre_sums(&self) -> Option<&CentreSums<T>> {
+        self.centre.as_ref()
     }
 
     /// The lower linear bound `A_L·x + b_L`.

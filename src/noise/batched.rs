@@ -43,12 +43,20 @@ pub(crate) fn row_by_row<R>(
 ) -> Result<Vec<R>> {
     check_lengths(&a, s)?;
     let mut row = Vec::with_capacity(a.ncols());
-    (0..a.nrows())
-        .map(|r| {
-            copy_row(&a, r, &mut row);
-            one(&row, s[r])
-        })
-        .collect()
+    each_row(a.nrows(), |r| {
+        copy_row(&a, r, &mut row);
+        one(&row, s[r])
+    })
+}
+
+/// `[f(0), …, f(rows − 1)]`, or the first error, in one allocation (collecting an iterator of
+/// `Result`s grows the vector from a zero size hint).
+fn each_row<R>(rows: usize, mut f: impl FnMut(usize) -> Result<R>) -> Result<Vec<R>> {
+    let mut out = Vec::with_capacity(rows);
+    for r in 0..rows {
+        out.push(f(r)?);
+    }
+    Ok(out)
 }
 
 /// [`NoiseModel::tail_upper_rows`] for noise whose `d` coordinates all have the law `law`
@@ -69,31 +77,25 @@ pub(crate) fn iid_upper_rows<N: NoiseModel + ?Sized>(
         return row_by_row(a, s, |row, s| noise.tail_upper(row, s, method));
     }
     let d = a.ncols();
+    let mut row = Vec::new();
+    let mut tail =
+        |r: usize, stats: [f64; 3]| match iid_tail_from_stats(law, method, d, stats, s[r]) {
+            Some(p) => Ok(TailValue::Certified(p)),
+            None => {
+                copy_row(&a, r, &mut row);
+                bounded_upper_iid(noise.name(), law, &row, s[r], method)
+            }
+        };
     let (lo, hi) = law.support();
-    let stats = if lo.total_cmp(&-hi).is_eq() {
+    if lo.total_cmp(&-hi).is_eq() {
         // Symmetric support: only −lo·Σa⁺ + hi·Σa⁻ = hi·Σ|a_k| is used, so pass Σ|a_k| as the
         // positive part and 0 as the negative one (two sums instead of three).
-        row_sums(a, |_| 1.0, |x, _| [x.abs(), x * x])
-            .into_iter()
-            .map(|[abs, squares]| [abs, 0.0, squares])
-            .collect()
+        let sums = row_sums(a, |_| 1.0, |x, _| [x.abs(), x * x]);
+        each_row(sums.len(), |r| tail(r, [sums[r][0], 0.0, sums[r][1]]))
     } else {
-        row_sums(a, |_| 1.0, |x, _| [x.max(0.0), (-x).max(0.0), x * x])
-    };
-    let mut row = Vec::new();
-    stats
-        .into_iter()
-        .enumerate()
-        .map(
-            |(r, stats)| match iid_tail_from_stats(law, method, d, stats, s[r]) {
-                Some(p) => Ok(TailValue::Certified(p)),
-                None => {
-                    copy_row(&a, r, &mut row);
-                    bounded_upper_iid(noise.name(), law, &row, s[r], method)
-                }
-            },
-        )
-        .collect()
+        let sums = row_sums(a, |_| 1.0, |x, _| [x.max(0.0), (-x).max(0.0), x * x]);
+        each_row(sums.len(), |r| tail(r, sums[r]))
+    }
 }
 
 /// [`NoiseModel::tail_lower_rows`] for identically distributed bounded coordinates: every

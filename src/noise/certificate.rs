@@ -227,8 +227,13 @@ pub(crate) fn rows_on_region<T: Float>(
     let upper_a = T::slice_as_f64(bounds.upper().a.as_slice());
     let lower = ColumnMajor::new(&lower_a, rows, n)?;
     let upper = ColumnMajor::new(&upper_a, rows, n)?;
-    let lower_margins = margins(lower, &c, bounds.lower().b.as_slice(), tau);
-    let upper_margins = margins(upper, &c, bounds.upper().b.as_slice(), tau);
+    let (lower_margins, upper_margins) = match centre_margins(bounds, &c, tau) {
+        Some(both) => both,
+        None => (
+            margins(lower, &c, bounds.lower().b.as_slice(), tau),
+            margins(upper, &c, bounds.upper().b.as_slice(), tau),
+        ),
+    };
     // Both tails start at their trivial values (1 for the upper bound, 0 for the lower bound);
     // the calls below set every row once.
     let mut out: Vec<RowCertificate> = (0..rows)
@@ -269,12 +274,15 @@ pub(crate) fn rows_on_region<T: Float>(
     // Lower bound on P[U ≤ τ] = P[a_U·(Δ − EΔ) ≤ −mu], s = mu + eu.
     let s_upper = |r: usize| upper_margins[r].0 + upper_margins[r].1;
     let direct = |r: usize| s_upper(r) >= 0.0;
-    // s ≥ 0: the tail at s.
-    let tails = |a: ColumnMajor<'_>, s: &[f64]| noise.tail_lower_rows(a, s, tail);
-    for_rows(upper, direct, s_upper, false, tails, |r, p| {
-        out[r].upper_line_tail = p;
-        Ok(())
-    })?;
+    // s ≥ 0: the tail at s. Methods without lower bounds give 0, the starting value; a finite
+    // `s` also means a finite row (a non-finite entry makes the margin's sum NaN or infinite).
+    if tail.gives_lower_bound() {
+        let tails = |a: ColumnMajor<'_>, s: &[f64]| noise.tail_lower_rows(a, s, tail);
+        for_rows(upper, direct, s_upper, false, tails, |r, p| {
+            out[r].upper_line_tail = p;
+            Ok(())
+        })?;
+    }
     // Otherwise P[Y ≤ t] ≥ 1 − P[−Y ≤ −t] with t = −s > 0.
     let tails = |a: ColumnMajor<'_>, t: &[f64]| noise.tail_upper_rows(a, t, tail);
     for_rows(
@@ -346,7 +354,7 @@ fn for_rows<R>(
 
 /// `(a_r·c + b_r − τ, error bound)` for every row `r` of `a`, in one sweep over its columns
 /// (the `γ` bound holds for any order of each row's sums).
-fn margins<T: Float>(a: ColumnMajor<'_>, c: &[f64], b: &[T], tau: f64) -> Vec<(f64, f64)> {
+fn margins<T: Float>(a: ColumnMajor<'_>, c: &[f64], b: &[T], tau: f64) -> Margins {
     let d = a.ncols();
     row_sums(
         a,
@@ -360,6 +368,69 @@ fn margins<T: Float>(a: ColumnMajor<'_>, c: &[f64], b: &[T], tau: f64) -> Vec<(f
     .zip(b)
     .map(|([dot, abs], b)| margin_from_sums(dot, abs, d, b.as_f64(), tau))
     .collect()
+}
+
+/// `(a_r·c + b_r − τ, error bound)` per row of one line.
+type Margins = Vec<(f64, f64)>;
+
+/// Both lines' `(a_r·c + b_r − τ, error bound)` from the sums the bounds kept when they were
+/// concretised over a ball centred on `c` ([`LinearBounds`]' centre sums: `a_r·x0` and
+/// `‖a_r‖_q`, summed in `T`); `None` (sweep `A` instead) for a box, another centre, a
+/// non-finite norm, or a `T` too coarse for the bound below.
+///
+/// The `T` dot product `ŝ` of `d` terms is within `γ_d Σ_k |a_k c_k|` of `a·c` (Higham, *Accuracy
+/// and Stability of Numerical Algorithms*, 2nd ed., §3.1), and Hölder's inequality gives
+/// `Σ_k |a_k c_k| ≤ ‖c‖_p ‖a‖_q` for the ball's norm `p` and its dual `q`. The stored `‖a‖_q` is
+/// itself a `T` sum, at least `(1 − γ_{d+2})` times the exact one, so
+///
+/// ```text
+/// |ŝ + b − τ − (a·c + b − τ)| ≤ 2 γ_{d+3}(T) ‖c‖_p ‖a‖_q(stored) + γ_3(f64) (|ŝ| + |b| + |τ|)
+/// ```
+/// while `γ_{d+3}(T) < 1/3` (the factor 2 covers `1/(1 − γ_{d+2})`).
+#[allow(
+    clippy::float_cmp,
+    reason = "the sums hold at the centre exactly, not at a point near it"
+)]
+fn centre_margins<T: Float>(
+    bounds: &LinearBounds<T>,
+    c: &[f64],
+    tau: f64,
+) -> Option<(Margins, Margins)> {
+    let sums = bounds.centre_sums()?;
+    let InputDomain::Ball { center, norm, .. } = bounds.domain() else {
+        return None;
+    };
+    if center.len() != c.len() || center.iter().zip(c).any(|(x, ck)| x.as_f64() != *ck) {
+        return None;
+    }
+    let d = c.len();
+    let nu = (d + 3) as f64 * (T::epsilon().as_f64() / 2.0);
+    if nu >= 0.25 {
+        return None;
+    }
+    let gamma_t = nu / (1.0 - nu);
+    // ‖c‖_p, rounded up.
+    let c_norm = match norm {
+        Norm::LInf => c.iter().fold(0.0f64, |m, v| m.max(v.abs())),
+        Norm::L1 => c.iter().map(|v| v.abs()).sum::<f64>() * (1.0 + gamma(d)),
+        Norm::L2 => c.iter().map(|v| v * v).sum::<f64>().sqrt() * (1.0 + gamma(d + 2)),
+    };
+    let line = |dot: &DVector<T>, dual: &DVector<T>, b: &DVector<T>| {
+        let mut out = Vec::with_capacity(dot.len());
+        for ((dot, dual), b) in dot.iter().zip(dual).zip(b) {
+            let (dot, dual, b) = (dot.as_f64(), dual.as_f64(), b.as_f64());
+            if !dual.is_finite() {
+                return None;
+            }
+            let err = 2.0 * gamma_t * c_norm * dual + gamma(3) * (dot.abs() + b.abs() + tau.abs());
+            out.push((dot + b - tau, err * (1.0 + 4.0 * f64::EPSILON)));
+        }
+        Some(out)
+    };
+    Some((
+        line(&sums.lower_dot, &sums.lower_dual, &bounds.lower().b)?,
+        line(&sums.upper_dot, &sums.upper_dual, &bounds.upper().b)?,
+    ))
 }
 
 /// `a·c + b − τ` and its a-priori rounding bound `γ_{d+3}(Σ|a_k c_k| + |b| + |τ|)` from the two
@@ -419,4 +490,98 @@ pub fn top1(rows: &[RowCertificate], delta: f64) -> Result<Top1Certificate> {
         certified_sum: failure.at_most(delta),
         certified_equal_split,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nalgebra::DMatrix;
+    use rand::{RngExt, SeedableRng};
+
+    /// `Σ a_k c_k` in double-double (error-free products and sums): within `1e-30` relative of
+    /// the exact value, far below the bounds checked here.
+    fn exact_dot(a: impl Iterator<Item = f64>, c: &[f64]) -> f64 {
+        let (mut hi, mut lo) = (0.0f64, 0.0f64);
+        for (x, y) in a.zip(c) {
+            let p = x * y;
+            let p_err = x.mul_add(*y, -p);
+            let s = hi + p;
+            let z = s - hi;
+            let s_err = (hi - (s - z)) + (p - z);
+            hi = s;
+            lo += s_err + p_err;
+        }
+        hi + lo
+    }
+
+    /// Entries over six orders of magnitude with both signs, some rows nearly cancelling.
+    fn rows<T: Float>(rng: &mut rand::rngs::StdRng, rows: usize, d: usize) -> DMatrix<T> {
+        DMatrix::from_fn(rows, d, |r, _| {
+            let m = 10f64.powf(rng.random_range(-3.0..3.0));
+            let v = if r % 3 == 0 {
+                m
+            } else {
+                m * rng.random_range(-1.0..1.0)
+            };
+            T::from_f64_rounded(if rng.random_bool(0.5) { v } else { -v })
+        })
+    }
+
+    /// The margins taken from the kept ball sums (`f32` and `f64` lines, ℓ∞, ℓ2 and ℓ1 balls)
+    /// are within their error bound of the exact `a·x0 + b − τ`, and agree with the sweep.
+    fn centre_margins_cover_the_exact_value<T: Float>() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(23);
+        for d in [1, 7, 64, 784] {
+            for norm in [Norm::LInf, Norm::L2, Norm::L1] {
+                let x0 =
+                    DVector::from_fn(d, |_, _| T::from_f64_rounded(rng.random_range(-2.0..2.0)));
+                let (al, au) = (rows::<T>(&mut rng, 9, d), rows::<T>(&mut rng, 9, d));
+                // Offsets that cancel the dot product of most rows (the hardest case).
+                let offset = |a: &DMatrix<T>, r: usize| {
+                    let c: Vec<f64> = x0.iter().map(|v| v.as_f64()).collect();
+                    T::from_f64_rounded(-exact_dot(a.row(r).iter().map(|v| v.as_f64()), &c) * 0.999)
+                };
+                let bl = DVector::from_fn(9, |r, _| offset(&al, r));
+                let bu = DVector::from_fn(9, |r, _| offset(&au, r));
+                let radius = T::from_f64_rounded(0.1);
+                let dom = InputDomain::ball(x0.clone(), radius, norm).unwrap();
+                let bounds =
+                    LinearBounds::new(al.clone(), bl.clone(), au.clone(), bu.clone(), dom).unwrap();
+                let c: Vec<f64> = x0.iter().map(|v| v.as_f64()).collect();
+                for tau in [0.0, 0.37] {
+                    let (lower, upper) = centre_margins(&bounds, &c, tau).expect("centred ball");
+                    for (a, b, got) in [(&al, &bl, &lower), (&au, &bu, &upper)] {
+                        let a64: DMatrix<f64> = a.map(|v| v.as_f64());
+                        let swept = margins(ColumnMajor::from(&a64), &c, b.as_slice(), tau);
+                        for r in 0..9 {
+                            let exact = exact_dot(a.row(r).iter().map(|v| v.as_f64()), &c)
+                                + b[r].as_f64()
+                                - tau;
+                            let (v, err) = got[r];
+                            assert!(
+                                (v - exact).abs() <= err,
+                                "{} d {d} {norm:?} row {r}: {v} vs exact {exact}, bound {err}",
+                                T::NAME
+                            );
+                            // Both are within their bounds of the same value.
+                            assert!((v - swept[r].0).abs() <= err + swept[r].1);
+                        }
+                    }
+                }
+                // Another centre (noise with a mean) goes back to the sweep.
+                let shifted: Vec<f64> = c.iter().map(|v| v + 0.01).collect();
+                assert!(centre_margins(&bounds, &shifted, 0.0).is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn centre_margins_cover_the_exact_value_f64() {
+        centre_margins_cover_the_exact_value::<f64>();
+    }
+
+    #[test]
+    fn centre_margins_cover_the_exact_value_f32() {
+        centre_margins_cover_the_exact_value::<f32>();
+    }
 }

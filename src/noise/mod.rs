@@ -151,9 +151,10 @@ pub trait NoiseModel: Send + Sync + Debug {
 
     /// Certified lower bound on `P[a·(Δ − EΔ) ≤ −s]`, `s ≥ 0`.
     ///
-    /// Methods that give no anti-concentration (all exponential bounds) return the trivial bound
-    /// 0; [`TailBound::Exact`] (Gaussian) and [`TailBound::Convolution`] (uniform, Bernoulli) give
-    /// real lower bounds.
+    /// Methods that give no anti-concentration (all exponential bounds,
+    /// [`TailBound::gives_lower_bound`] false) must return the trivial bound 0 for a valid row:
+    /// callers skip the call for them. [`TailBound::Exact`] (Gaussian) and
+    /// [`TailBound::Convolution`] (uniform, Bernoulli) give real lower bounds.
     ///
     /// # Errors
     /// As [`NoiseModel::tail_upper`] for a bad row.

@@ -134,6 +134,19 @@ impl TailBound {
     pub const fn is_certified(self) -> bool {
         !matches!(self, TailBound::CltEstimate)
     }
+
+    /// Whether the method bounds a tail from below as well ([`TailBound::Exact`],
+    /// [`TailBound::Convolution`]). The exponential bounds give no anti-concentration: with them
+    /// [`super::NoiseModel::tail_lower`] is 0 for every valid row, so a caller may skip the call.
+    ///
+    /// ```
+    /// use proven::noise::TailBound;
+    /// assert!(TailBound::Exact.gives_lower_bound());
+    /// assert!(!TailBound::SubGaussian.gives_lower_bound());
+    /// ```
+    pub const fn gives_lower_bound(self) -> bool {
+        matches!(self, TailBound::Exact | TailBound::Convolution { .. })
+    }
 }
 
 fn check_delta(delta: f64) -> Result<()> {

@@ -217,17 +217,36 @@ fn reference_rows(
     use super::probability::gamma;
     let c: Vec<f64> = x0.iter().zip(noise.mean()).map(|(x, m)| x + m).collect();
     let d = c.len();
-    let margin = |a: &[f64], b: f64| {
-        let dot: f64 = a.iter().zip(&c).map(|(a, c)| a * c).sum();
-        let abs: f64 = a.iter().zip(&c).map(|(a, c)| (a * c).abs()).sum();
-        (dot + b, gamma(d + 3) * (abs + b.abs()))
+    // A ball centred on the noise mean: the sums kept by the bounds, with the Hölder error
+    // bound (ℓ∞ ball: ‖c‖_∞ times the stored ‖a‖₁); otherwise a sweep with Σ|a_k c_k|.
+    let centred = match bounds.domain() {
+        InputDomain::Ball { center, norm, .. } => {
+            assert_eq!(*norm, Norm::LInf, "the reference knows the ℓ∞ ball only");
+            center.iter().zip(&c).all(|(x, c)| x.total_cmp(c).is_eq())
+        }
+        InputDomain::Box(_) => false,
     };
+    let c_max = c.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let margin = |a: &[f64], b: f64, stored: Option<(f64, f64)>| match stored {
+        Some((dot, dual)) if centred => {
+            let err = 2.0 * gamma(d + 3) * c_max * dual + gamma(3) * (dot.abs() + b.abs());
+            (dot + b, err * (1.0 + 4.0 * f64::EPSILON))
+        }
+        _ => {
+            let dot: f64 = a.iter().zip(&c).map(|(a, c)| a * c).sum();
+            let abs: f64 = a.iter().zip(&c).map(|(a, c)| (a * c).abs()).sum();
+            (dot + b, gamma(d + 3) * (abs + b.abs()))
+        }
+    };
+    let sums = bounds.centre_sums();
     (0..bounds.rows())
         .map(|r| {
             let al: Vec<f64> = bounds.lower().a.row(r).iter().copied().collect();
             let au: Vec<f64> = bounds.upper().a.row(r).iter().copied().collect();
-            let (ml, el) = margin(&al, bounds.lower().b[r]);
-            let (mu, eu) = margin(&au, bounds.upper().b[r]);
+            let stored_lower = sums.map(|s| (s.lower_dot[r], s.lower_dual[r]));
+            let stored_upper = sums.map(|s| (s.upper_dot[r], s.upper_dual[r]));
+            let (ml, el) = margin(&al, bounds.lower().b[r], stored_lower);
+            let (mu, eu) = margin(&au, bounds.upper().b[r], stored_upper);
             let neg = |a: &[f64]| a.iter().map(|v| -v).collect::<Vec<f64>>();
             let upper = if ml - el > 0.0 {
                 noise
@@ -259,7 +278,21 @@ fn certify_rows_follows_its_formulas_row_by_row() {
     let d = 11;
     let x0 = DVector::from_element(d, 0.5);
     for rows in [1, 4, 9] {
-        let bounds = mixed_bounds(&mut rng, rows, d);
+        // The ball centred on x0 takes the margins from the sums the bounds kept; the same
+        // lines on the box of that ball sweep A.
+        let ball = mixed_bounds(&mut rng, rows, d);
+        let (l, u) = (ball.lower().clone(), ball.upper().clone());
+        let boxed = InputDomain::boxed(x0.add_scalar(-0.1), x0.add_scalar(0.1)).unwrap();
+        let on_box = LinearBounds::new(l.a, l.b, u.a, u.b, boxed).unwrap();
+        assert!(ball.centre_sums().is_some() && on_box.centre_sums().is_none());
+        for bounds in [&ball, &on_box] {
+            certify_rows_against_reference(bounds, &x0, d);
+        }
+    }
+}
+
+fn certify_rows_against_reference(bounds: &LinearBounds<f64>, x0: &DVector<f64>, d: usize) {
+    {
         let noises: Vec<Box<dyn NoiseModel>> = vec![
             Box::new(Uniform::new(d, 0.1).unwrap()),
             Box::new(Bernoulli::asymmetric(d, 0.1, 0.4).unwrap()),
@@ -272,8 +305,8 @@ fn certify_rows_follows_its_formulas_row_by_row() {
                 &METHODS
             };
             for &method in methods {
-                let got = certify_rows(&bounds, &x0, noise.as_ref(), method, 0.0).unwrap();
-                let want = reference_rows(&bounds, &x0, noise.as_ref(), method);
+                let got = certify_rows(bounds, x0, noise.as_ref(), method, 0.0).unwrap();
+                let want = reference_rows(bounds, x0, noise.as_ref(), method);
                 for (g, (ml, mu, upper, lower)) in got.iter().zip(want) {
                     let what = format!("{} {method:?} row {}", noise.name(), g.row);
                     assert!((g.lower_line_margin - ml).abs() < 1e-12, "{what}");
