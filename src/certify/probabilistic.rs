@@ -267,18 +267,12 @@ impl<'a, T: Float, N: Network<T> + ?Sized> Certifier<'a, T, N> {
     /// The domain on which the bounds must hold: `x0 + region`, with every end rounded outward
     /// to `T` (an `f32` domain must not be a hair smaller than the noise region).
     fn domain_for(&self, x0: &DVector<T>, noise: &dyn NoiseModel) -> Result<InputDomain<T>> {
+        // A cube region: the ℓ∞ ball, whose half-width covers every coordinate.
+        if let Some(h) = noise.cube_half_width() {
+            return InputDomain::ball(x0.clone(), round_up::<T>(h), Norm::LInf);
+        }
         match noise.region() {
             Region::Box { lo, hi } => {
-                let symmetric = lo
-                    .iter()
-                    .zip(&hi)
-                    .all(|(l, h)| (l + h).abs() <= f64::EPSILON * h.abs())
-                    && hi
-                        .windows(2)
-                        .all(|w| (w[0] - w[1]).abs() <= f64::EPSILON * w[0].abs());
-                if symmetric && !hi.is_empty() {
-                    return InputDomain::ball(x0.clone(), round_up::<T>(hi[0]), Norm::LInf);
-                }
                 let lo = DVector::from_iterator(
                     lo.len(),
                     x0.iter()

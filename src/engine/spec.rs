@@ -44,6 +44,8 @@ impl Specification {
 
     /// The targets `t` of [`Specification::margins`], in row order.
     pub fn margin_targets(classes: usize, label: usize) -> Vec<usize> {
-        (0..classes).filter(|&t| t != label).collect()
+        let mut targets = Vec::with_capacity(classes.saturating_sub(1));
+        targets.extend((0..classes).filter(|&t| t != label));
+        targets
     }
 }

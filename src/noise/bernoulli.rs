@@ -140,6 +140,10 @@ impl NoiseModel for Bernoulli {
             hi: vec![self.eps; self.dim],
         }
     }
+    fn cube_half_width(&self) -> Option<f64> {
+        // ±ε is the cube; the asymmetric {0, ε} is not.
+        self.p.is_none().then_some(self.eps)
+    }
     fn mass_outside(&self) -> Probability {
         Probability::ZERO
     }

@@ -122,6 +122,14 @@ pub trait NoiseModel: Send + Sync + Debug {
     /// chosen truncation region of Gaussian noise.
     fn region(&self) -> Region;
 
+    /// [`Region::cube_half_width`] of [`NoiseModel::region`] without building the region's
+    /// vectors: `Some(h)` when the region is the cube `[−h, h]^d`, so that the bounds can be
+    /// computed on the ℓ∞ ball of radius `h` around `x0`. An override must return what the
+    /// default does (at the least, an `h` with `‖Δ‖∞ ≤ h` on the whole region).
+    fn cube_half_width(&self) -> Option<f64> {
+        self.region().cube_half_width()
+    }
+
     /// Certified upper bound on `P[Δ ∉ region()]` (zero for bounded noise).
     fn mass_outside(&self) -> Probability;
 

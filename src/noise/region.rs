@@ -19,6 +19,36 @@ pub enum Region {
 }
 
 impl Region {
+    /// `Some(h)` when the region is a box `[−h, h]^d` (lower and upper ends opposite and all
+    /// half-widths equal, each up to one rounding): then `h`, the largest `|lo_k|` and `|hi_k|`,
+    /// covers it, `‖Δ‖∞ ≤ h` for every `Δ` in it. `None` for any other box and for a ball.
+    ///
+    /// # Examples
+    /// ```
+    /// use proven::noise::Region;
+    /// let cube = Region::Box { lo: vec![-0.1; 3], hi: vec![0.1; 3] };
+    /// assert_eq!(cube.cube_half_width(), Some(0.1));
+    /// let shifted = Region::Box { lo: vec![0.0; 3], hi: vec![0.1; 3] };
+    /// assert_eq!(shifted.cube_half_width(), None);
+    /// ```
+    pub fn cube_half_width(&self) -> Option<f64> {
+        let Region::Box { lo, hi } = self else {
+            return None;
+        };
+        let first = *hi.first()?;
+        let near = |a: f64, b: f64| (a - b).abs() <= f64::EPSILON * b.abs();
+        let cube = lo.len() == hi.len()
+            && lo
+                .iter()
+                .zip(hi)
+                .all(|(l, h)| near(-l, *h) && near(*h, first));
+        cube.then(|| {
+            lo.iter()
+                .zip(hi)
+                .fold(0.0f64, |m, (l, h)| m.max(-l).max(*h))
+        })
+    }
+
     /// Whether `delta` lies in the region.
     ///
     /// # Examples

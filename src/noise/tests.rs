@@ -478,3 +478,36 @@ fn identical_law_fast_path_matches_the_general_tails() {
     }
     assert!(bounded_upper_iid("test", law, &[1.0], -1.0, TailBound::SubGaussian).is_err());
 }
+
+/// The models' `cube_half_width` overrides say what their regions say: the cube's half-width
+/// for uniform and symmetric Bernoulli noise, nothing for the asymmetric Bernoulli support; the
+/// default reads the region (a Gaussian's truncation box is a cube, its ℓ2 ball is not).
+#[test]
+fn cube_half_width_agrees_with_the_region() {
+    let models: Vec<Box<dyn NoiseModel>> = vec![
+        Box::new(Uniform::new(5, 0.3).unwrap()),
+        Box::new(Bernoulli::symmetric(5, 0.2).unwrap()),
+        Box::new(Bernoulli::asymmetric(5, 0.2, 0.3).unwrap()),
+        Box::new(Gaussian::isotropic(5, 0.1, Truncation::BoxSigmas(5.0)).unwrap()),
+        Box::new(Gaussian::isotropic(5, 0.1, Truncation::L2Mass(1e-6)).unwrap()),
+    ];
+    let expected = [Some(0.3), Some(0.2), None, Some(0.5), None];
+    for (m, want) in models.iter().zip(expected) {
+        let got = m.cube_half_width();
+        assert_eq!(got, m.region().cube_half_width(), "{}", m.describe());
+        match (got, want) {
+            (Some(g), Some(w)) => assert!((g - w).abs() <= 1e-12 * w, "{}", m.describe()),
+            (g, w) => assert_eq!(g, w, "{}", m.describe()),
+        }
+    }
+    // Every coordinate of a nearly symmetric box is covered by the half-width.
+    let h = 0.1f64;
+    let lo = vec![-h, -h * (1.0 + f64::EPSILON / 2.0), -h];
+    let hi = vec![h, h, h * (1.0 + f64::EPSILON / 2.0)];
+    let r = Region::Box {
+        lo: lo.clone(),
+        hi: hi.clone(),
+    };
+    let got = r.cube_half_width().unwrap();
+    assert!(lo.iter().all(|l| -l <= got) && hi.iter().all(|v| *v <= got));
+}

@@ -80,6 +80,9 @@ impl NoiseModel for Uniform {
             hi: vec![self.eps; self.dim],
         }
     }
+    fn cube_half_width(&self) -> Option<f64> {
+        Some(self.eps)
+    }
     fn mass_outside(&self) -> Probability {
         Probability::ZERO
     }
