@@ -257,12 +257,16 @@ pub(crate) fn rows_on_region<T: Float>(
         out[r].lower_line_tail = v.certified()?;
         Ok(())
     })?;
-    // Otherwise P[Y ≤ t] = 1 − P[Y > t] ≤ 1 − P[−Y ≤ −t'] for t' > t = −s ≥ 0.
+    // Otherwise P[Y ≤ t] = 1 − P[Y > t] ≤ 1 − P[−Y ≤ −t'] for t' > t = −s ≥ 0. Without lower
+    // tails that is 1, the starting value, for every row with a finite `s` (a finite row); a
+    // row with a non-finite `s` still goes to the model, which names the bad entry.
     let t_lower = |r: usize| -s_lower(r) * (1.0 + 4.0 * f64::EPSILON) + f64::MIN_POSITIVE;
     let tails = |a: ColumnMajor<'_>, t: &[f64]| noise.tail_lower_rows(a, t, tail);
+    let lower_tail_needed =
+        |r: usize| !direct(r) && (tail.gives_lower_bound() || !s_lower(r).is_finite());
     for_rows(
         lower,
-        |r| !direct(r),
+        lower_tail_needed,
         t_lower,
         true,
         tails,
