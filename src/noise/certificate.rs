@@ -217,7 +217,8 @@ pub(crate) fn rows_on_region<T: Float>(
     tau: f64,
 ) -> Result<Vec<RowCertificate>> {
     let mut c = noise.mean();
-    for (ck, x) in c.iter_mut().zip(x0.iter()) {
+    // Slices, not nalgebra's strided iterators: these loops run once per certificate.
+    for (ck, x) in c.iter_mut().zip(x0.as_slice()) {
         *ck += x.as_f64();
     }
     let truncation = noise.mass_outside();
@@ -404,7 +405,8 @@ fn centre_margins<T: Float>(
     let InputDomain::Ball { center, norm, .. } = bounds.domain() else {
         return None;
     };
-    if center.len() != c.len() || center.iter().zip(c).any(|(x, ck)| x.as_f64() != *ck) {
+    let centre = center.as_slice();
+    if centre.len() != c.len() || centre.iter().zip(c).any(|(x, ck)| x.as_f64() != *ck) {
         return None;
     }
     let d = c.len();
@@ -419,14 +421,16 @@ fn centre_margins<T: Float>(
         Norm::L1 => c.iter().map(|v| v.abs()).sum::<f64>() * (1.0 + gamma(d)),
         Norm::L2 => c.iter().map(|v| v * v).sum::<f64>().sqrt() * (1.0 + gamma(d + 2)),
     };
+    let gamma_3 = gamma(3);
     let line = |dot: &DVector<T>, dual: &DVector<T>, b: &DVector<T>| {
         let mut out = Vec::with_capacity(dot.len());
+        let (dot, dual, b) = (dot.as_slice(), dual.as_slice(), b.as_slice());
         for ((dot, dual), b) in dot.iter().zip(dual).zip(b) {
             let (dot, dual, b) = (dot.as_f64(), dual.as_f64(), b.as_f64());
             if !dual.is_finite() {
                 return None;
             }
-            let err = 2.0 * gamma_t * c_norm * dual + gamma(3) * (dot.abs() + b.abs() + tau.abs());
+            let err = 2.0 * gamma_t * c_norm * dual + gamma_3 * (dot.abs() + b.abs() + tau.abs());
             out.push((dot + b - tau, err * (1.0 + 4.0 * f64::EPSILON)));
         }
         Some(out)
