@@ -265,17 +265,10 @@ pub(crate) fn rows_on_region<T: Float>(
     let tails = |a: ColumnMajor<'_>, t: &[f64]| noise.tail_lower_rows(a, t, tail);
     let lower_tail_needed =
         |r: usize| !direct(r) && (tail.gives_lower_bound() || !s_lower(r).is_finite());
-    for_rows(
-        lower,
-        lower_tail_needed,
-        t_lower,
-        true,
-        tails,
-        |r, p| {
-            out[r].lower_line_tail = p.complement_upper();
-            Ok(())
-        },
-    )?;
+    for_rows(lower, lower_tail_needed, t_lower, true, tails, |r, p| {
+        out[r].lower_line_tail = p.complement_upper();
+        Ok(())
+    })?;
     // Lower bound on P[U ≤ τ] = P[a_U·(Δ − EΔ) ≤ −mu], s = mu + eu.
     let s_upper = |r: usize| upper_margins[r].0 + upper_margins[r].1;
     let direct = |r: usize| s_upper(r) >= 0.0;
