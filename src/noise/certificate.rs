@@ -93,18 +93,26 @@ pub fn check_domain<T: Float>(
             // Offsets from the centre first: exact when x0 is the centre (the usual case), and
             // never `(x + h) − c`, whose rounding is relative to |x|, not to the radius.
             let shift = |k: usize| x(k) - center[k].as_f64();
-            let (need, spread) = match noise.region() {
-                Region::Box { lo, hi } => {
-                    // Farthest vertex, coordinate by coordinate (norms are monotone in |v_k|).
-                    let (mut e, mut m) = (NormSum::new(*norm), NormSum::new(*norm));
-                    for k in 0..d {
-                        let s = shift(k);
-                        e.add((s + lo[k]).abs().max((s + hi[k]).abs()));
-                        m.add(s.abs() + lo[k].abs().max(hi[k].abs()));
-                    }
-                    (e.value(), m.value())
+            // Farthest vertex, coordinate by coordinate (norms are monotone in |v_k|), and the
+            // magnitudes for the rounding slack.
+            let box_extent = |lo: &dyn Fn(usize) -> f64, hi: &dyn Fn(usize) -> f64| {
+                let (mut e, mut m) = (NormSum::new(*norm), NormSum::new(*norm));
+                for k in 0..d {
+                    let (s, l, h) = (shift(k), lo(k), hi(k));
+                    e.add((s + l).abs().max((s + h).abs()));
+                    m.add(s.abs() + l.abs().max(h.abs()));
                 }
-                Region::L2Ball { radius: rr } => {
+                (e.value(), m.value())
+            };
+            let cube_or_region = match noise.cube_half_width() {
+                Some(h) => Ok(h),
+                None => Err(noise.region()),
+            };
+            let (need, spread) = match cube_or_region {
+                // A cube region, without building its vectors.
+                Ok(h) => box_extent(&|_| -h, &|_| h),
+                Err(Region::Box { lo, hi }) => box_extent(&|k| lo[k], &|k| hi[k]),
+                Err(Region::L2Ball { radius: rr }) => {
                     let mut v = NormSum::new(*norm);
                     for k in 0..d {
                         v.add(shift(k).abs());
