@@ -28,6 +28,10 @@ What is timed, per case (first image, or all images for the batch):
 - radius: a worst-case radius search on the unclipped l_inf ball of the first image with proven's
   default schedule (start 0.01, x2 / /2 until bracketed, 20 log-space bisections); auto_LiRPA runs
   the same schedule as a loop of CROWN calls.
+- --per-image: only the single call, for every image (median of --repeat each); with
+  --rounds R the two sides alternate R times and each keeps its fastest median per image, so
+  that a slow phase of the machine (this VM's speed drifts by up to 30 % within seconds) during
+  one side's run does not decide the ratio.
 
 Threads: --threads N sets torch.set_num_threads(N) for auto_LiRPA and RAYON_NUM_THREADS=N,
 MATMUL_NUM_THREADS=N for proven, and OPENBLAS_NUM_THREADS=N, OMP_NUM_THREADS=N for both. BLAS: Debian's OpenBLAS 0.3.21 does not recognise this machine's
@@ -735,28 +739,38 @@ def last_json(text):
     raise RuntimeError("no JSON line in:\n" + text)
 
 
+def keep_fastest(best, times):
+    """Per image, the smaller of the best time so far and this round's time."""
+    return list(times) if best is None else [min(a, b) for a, b in zip(best, times)]
+
+
 def per_image_table(cases, cases_file, binary, env, theirs_env, args):
     """--per-image: one median single-call time per image on each side, and the ratios."""
     rows = []
     for case in cases:
-        ours = subprocess.run([binary, cases_file, "--case", case["name"], "--repeat",
-                               str(args.repeat), "--method", args.method, "--per-image"],
-                              env=env, check=True, capture_output=True, text=True)
-        ours = last_json(ours.stdout)["per_image"]
-        theirs = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker",
-                                 case["name"], "--cases-file", cases_file, "--repeat",
-                                 str(args.repeat), "--threads", str(args.threads),
-                                 "--per-image"],
-                                env=theirs_env, check=True, capture_output=True, text=True)
-        theirs = last_json(theirs.stdout)["per_image"]
+        # --rounds alternates the two sides; each side keeps, per image, its fastest round's
+        # median, so that a slow phase of the machine during one side's run does not decide
+        # the ratio.
+        ours, theirs = None, None
+        for _ in range(args.rounds):
+            run = subprocess.run([binary, cases_file, "--case", case["name"], "--repeat",
+                                  str(args.repeat), "--method", args.method, "--per-image"],
+                                 env=env, check=True, capture_output=True, text=True)
+            ours = keep_fastest(ours, last_json(run.stdout)["per_image"])
+            run = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker",
+                                  case["name"], "--cases-file", cases_file, "--repeat",
+                                  str(args.repeat), "--threads", str(args.threads),
+                                  "--per-image"],
+                                 env=theirs_env, check=True, capture_output=True, text=True)
+            theirs = keep_fastest(theirs, last_json(run.stdout)["per_image"])
         ratios = [b / a for a, b in zip(ours, theirs)]
         row = {"case": case["name"], "proven": ours, "auto_lirpa": theirs, "ratios": ratios,
                "load": os.getloadavg()}
         rows.append(row)
         print(json.dumps(row), flush=True)
     print()
-    print(f"threads={args.threads}, load {os.getloadavg()}; per-image single CROWN call, "
-          "ratio = auto_LiRPA time / proven time")
+    print(f"threads={args.threads}, rounds={args.rounds}, load {os.getloadavg()}; per-image "
+          "single CROWN call, ratio = auto_LiRPA time / proven time")
     print("| case | images | proven median | auto_LiRPA median | ratio: median | min | max |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
@@ -783,6 +797,9 @@ def main():
     ap.add_argument("--per-image", action="store_true",
                     help="only time one CROWN call per image (median of --repeat each) on both "
                          "sides and print the per-image ratios with their median and minimum")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="with --per-image: alternate the two sides this many times and keep "
+                         "each side's fastest median per image")
     ap.add_argument("--json", help="also write the results to this file")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--cases-file", help=argparse.SUPPRESS)
