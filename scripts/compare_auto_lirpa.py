@@ -900,8 +900,9 @@ def main():
     print("|---" * 15 + "|")
     for r in results:
         print(f"| {r['case']} | {r['unstable_fraction']:.2f} | {r['single_proven'] * 1e3:.2f} ms | "
-              f"{r['single_auto_lirpa'] * 1e3:.2f} ms | {r['single_ratio']:.1f}x | "
-              f"{r['single_cpu_ratio']:.1f}x | "
+              f"{r['single_auto_lirpa'] * 1e3:.2f} ms | {r['single_ratio']:.1f}x | " +
+              (f"{r['single_cpu_ratio']:.1f}x | " if not math.isnan(r["single_cpu_ratio"])
+               else "n/a¹ | ") +
               f"{r['batch_proven'] * 1e3:.1f} ms | {r['batch_auto_lirpa'] * 1e3:.1f} ms | "
               f"{r['batch_ratio']:.1f}x | " + (
                   f"{r['radius_proven']:.3f} s ({r['radius_calls_proven']}) | "
@@ -909,6 +910,9 @@ def main():
                   f"{r['radius_ratio']:.1f}x | " if r["radius_calls_proven"] else "— | — | — | ") +
               f"{r['max_forward_difference']:.1e} | {r['max_margin_difference']:.1e} | "
               f"{r['vm_hwm_mib_proven']:.0f} / {r['vm_hwm_mib_auto_lirpa']:.0f} MiB |")
+    if any(math.isnan(r["single_cpu_ratio"]) for r in results):
+        print("¹ proven's call is shorter than the granularity of the thread's CPU clock "
+              "(/proc/thread-self/schedstat): no CPU time was recorded")
     for key in ("single_ratio", "single_cpu_ratio", "batch_ratio", "radius_ratio"):
         values = [r[key] for r in results if not math.isnan(r[key])]
         if values:
