@@ -236,7 +236,16 @@ pub(crate) fn rows_on_region<T: Float>(
     let upper_a = T::slice_as_f64(bounds.upper().a.as_slice());
     let lower = ColumnMajor::new(&lower_a, rows, n)?;
     let upper = ColumnMajor::new(&upper_a, rows, n)?;
-    let (lower_margins, upper_margins) = match centre_margins(bounds, &c, tau) {
+    let centred = centre_margins(bounds, &c, tau);
+    // Bounded noise lives inside the domain: a lower line above τ on the whole domain is above
+    // τ on every draw, P[L(X) ≤ τ] = 0 exactly (what the worst-case test certifies).
+    let above_on_domain = match &centred {
+        Some((lower_margins, _)) if truncation.is_zero() => {
+            lines_above_on_ball(bounds, lower_margins).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    let (lower_margins, upper_margins) = match centred {
         Some(both) => both,
         None => (
             margins(lower, &c, bounds.lower().b.as_slice(), tau),
@@ -260,12 +269,25 @@ pub(crate) fn rows_on_region<T: Float>(
     // Upper bound on P[L ≤ τ] = P[a_L·(Δ − EΔ) ≤ −ml], s = ml − el.
     let s_lower = |r: usize| lower_margins[r].0 - lower_margins[r].1;
     let direct = |r: usize| s_lower(r) > 0.0;
-    // s > 0: the tail at s, all such rows in one call.
+    let above = |r: usize| above_on_domain.get(r).copied().unwrap_or(false);
+    for (r, row) in out.iter_mut().enumerate() {
+        if above(r) {
+            row.lower_line_tail = Probability::ZERO;
+        }
+    }
+    // s > 0: the tail at s, all such rows (but those above τ on the domain) in one call.
     let tails = |a: ColumnMajor<'_>, s: &[f64]| noise.tail_upper_rows(a, s, tail);
-    for_rows(lower, direct, s_lower, false, tails, |r, v| {
-        out[r].lower_line_tail = v.certified()?;
-        Ok(())
-    })?;
+    for_rows(
+        lower,
+        |r| direct(r) && !above(r),
+        s_lower,
+        false,
+        tails,
+        |r, v| {
+            out[r].lower_line_tail = v.certified()?;
+            Ok(())
+        },
+    )?;
     // Otherwise P[Y ≤ t] = 1 − P[Y > t] ≤ 1 − P[−Y ≤ −t'] for t' > t = −s ≥ 0. Without lower
     // tails that is 1, the starting value, for every row with a finite `s` (a finite row); a
     // row with a non-finite `s` still goes to the model, which names the bad entry.
@@ -374,6 +396,35 @@ fn margins<T: Float>(a: ColumnMajor<'_>, c: &[f64], b: &[T], tau: f64) -> Margin
     .zip(b)
     .map(|([dot, abs], b)| margin_from_sums(dot, abs, d, b.as_f64(), tau))
     .collect()
+}
+
+/// Per row of a line whose `margins` came from [`centre_margins`]: whether the line stays above
+/// `τ` on the whole ball, `a·x0 + b − τ − ε‖a‖_q > 0` with the margin's error bound subtracted
+/// and the stored `‖a‖_q` rounded up to the exact one (`(1 + 2γ_{d+3}(T))`, as there). `None`
+/// when the bounds hold on no ball or `T` is too coarse.
+fn lines_above_on_ball<T: Float>(bounds: &LinearBounds<T>, margins: &Margins) -> Option<Vec<bool>> {
+    let sums = bounds.centre_sums()?;
+    let InputDomain::Ball { radius, .. } = bounds.domain() else {
+        return None;
+    };
+    let nu = (bounds.input_dim() + 3) as f64 * (T::epsilon().as_f64() / 2.0);
+    if nu >= 0.25 {
+        return None;
+    }
+    let grow = (1.0 + 2.0 * nu / (1.0 - nu)) * (1.0 + 4.0 * f64::EPSILON);
+    let radius = radius.as_f64();
+    let dual = sums.lower_dual.as_slice();
+    Some(
+        margins
+            .iter()
+            .zip(dual)
+            .map(|(&(m, err), q)| {
+                // `m − err` and the product each rounded to their unfavourable side.
+                let s = (m - err) * (1.0 - 4.0 * f64::EPSILON);
+                s > 0.0 && s > radius * q.as_f64() * grow
+            })
+            .collect(),
+    )
 }
 
 /// `(a_r·c + b_r − τ, error bound)` per row of one line.
@@ -582,6 +633,80 @@ mod tests {
                 assert!(centre_margins(&bounds, &shifted, 0.0).is_none());
             }
         }
+    }
+
+    /// A line flagged as above τ on the ball has its exact minimum over the ball above τ, and a
+    /// line whose minimum clears τ by more than the rounding bounds of `T` is flagged (ℓ∞, ℓ2,
+    /// ℓ1 balls; f32, f64).
+    fn lines_above_on_ball_agree_with_the_exact_minimum<T: Float>() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(29);
+        for d in [1, 7, 64, 784] {
+            for norm in [Norm::LInf, Norm::L2, Norm::L1] {
+                let x0 =
+                    DVector::from_fn(d, |_, _| T::from_f64_rounded(rng.random_range(-2.0..2.0)));
+                let c: Vec<f64> = x0.iter().map(|v| v.as_f64()).collect();
+                let a = rows::<T>(&mut rng, 8, d);
+                let radius = T::from_f64_rounded(0.1);
+                let rho = radius.as_f64();
+                // The exact dual norm of each row (double-double sums; ℓ2 through one sqrt,
+                // relative error ~1e-16, far below the 1e-6 gaps below).
+                let dual = |r: usize| {
+                    let row: Vec<f64> = a.row(r).iter().map(|v| v.as_f64()).collect();
+                    match norm {
+                        Norm::LInf => exact_dot(row.iter().map(|v| v.abs()), &vec![1.0; d]),
+                        Norm::L2 => exact_dot(row.iter().copied(), &row).sqrt(),
+                        Norm::L1 => row.iter().fold(0.0f64, |m, v| m.max(v.abs())),
+                    }
+                };
+                // Offsets putting each row's exact minimum just above or just below 0 (by a
+                // gap that grows with the row, up to a relative 1e-3 for `f32`).
+                let gap = 1e-6_f64.max(1e4 * T::epsilon().as_f64());
+                let mins: Vec<f64> = (0..8)
+                    .map(|r| {
+                        let sign = if r % 2 == 0 { 1.0 } else { -1.0 };
+                        sign * gap * (1.0 + rho * dual(r)) * (1.0 + (r / 2) as f64)
+                    })
+                    .collect();
+                let b = DVector::from_fn(8, |r, _| {
+                    let dot = exact_dot(a.row(r).iter().map(|v| v.as_f64()), &c);
+                    T::from_f64_rounded(mins[r] + rho * dual(r) - dot)
+                });
+                let dom = InputDomain::ball(x0.clone(), radius, norm).unwrap();
+                let bounds =
+                    LinearBounds::new(a.clone(), b.clone(), a.clone(), b.clone(), dom).unwrap();
+                let (lower, _) = centre_margins(&bounds, &c, 0.0).unwrap();
+                let above = lines_above_on_ball(&bounds, &lower).unwrap();
+                for r in 0..8 {
+                    let dot = exact_dot(a.row(r).iter().map(|v| v.as_f64()), &c);
+                    let exact_min = dot + b[r].as_f64() - rho * dual(r);
+                    let what = format!("{} d {d} {norm:?} row {r}: exact min {exact_min}", T::NAME);
+                    if above[r] {
+                        assert!(exact_min > 0.0, "{what}");
+                    }
+                    // Usefulness: flagged once the gap clears the rounding bounds of `T`.
+                    let c_norm = match norm {
+                        Norm::LInf => c.iter().fold(0.0f64, |m, v| m.max(v.abs())),
+                        Norm::L2 => c.iter().map(|v| v * v).sum::<f64>().sqrt(),
+                        Norm::L1 => c.iter().map(|v| v.abs()).sum(),
+                    };
+                    let scale = 1.0 + b[r].as_f64().abs() + (c_norm + rho) * dual(r);
+                    let eps_t = T::epsilon().as_f64();
+                    if exact_min > 8.0 * (d + 3) as f64 * eps_t * scale {
+                        assert!(above[r], "{what}: not flagged");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lines_above_on_ball_agree_with_the_exact_minimum_f64() {
+        lines_above_on_ball_agree_with_the_exact_minimum::<f64>();
+    }
+
+    #[test]
+    fn lines_above_on_ball_agree_with_the_exact_minimum_f32() {
+        lines_above_on_ball_agree_with_the_exact_minimum::<f32>();
     }
 
     #[test]

@@ -151,10 +151,10 @@ fn mixed_bounds(rng: &mut rand::rngs::StdRng, rows: usize, d: usize) -> LinearBo
     let al = random_rows(rng, rows, d);
     let au = random_rows(rng, rows, d);
     let bl = DVector::from_fn(rows, |r, _| {
-        -al.row(r).dot(&x0.transpose()) + [0.3, -0.3, 0.01, -0.01][r % 4]
+        -al.row(r).dot(&x0.transpose()) + [0.3, -0.3, 0.01, -0.01, 3.0][r % 5]
     });
     let bu = DVector::from_fn(rows, |r, _| {
-        -au.row(r).dot(&x0.transpose()) + [0.5, -0.2, 0.02, 0.3][r % 4]
+        -au.row(r).dot(&x0.transpose()) + [0.5, -0.2, 0.02, 0.3, 3.5][r % 5]
     });
     LinearBounds::new(al, bl, au, bu, domain).unwrap()
 }
@@ -248,7 +248,20 @@ fn reference_rows(
             let (ml, el) = margin(&al, bounds.lower().b[r], stored_lower);
             let (mu, eu) = margin(&au, bounds.upper().b[r], stored_upper);
             let neg = |a: &[f64]| a.iter().map(|v| -v).collect::<Vec<f64>>();
-            let upper = if ml - el > 0.0 {
+            // Bounded noise and a lower line above τ on the whole ball: probability 0.
+            let above = match (stored_lower, bounds.domain()) {
+                (Some((_, dual)), InputDomain::Ball { radius, .. })
+                    if centred && noise.mass_outside().is_zero() =>
+                {
+                    let grow = (1.0 + 2.0 * gamma(d + 3)) * (1.0 + 4.0 * f64::EPSILON);
+                    let s = (ml - el) * (1.0 - 4.0 * f64::EPSILON);
+                    s > 0.0 && s > radius * dual * grow
+                }
+                _ => false,
+            };
+            let upper = if above {
+                Probability::ZERO
+            } else if ml - el > 0.0 {
                 noise
                     .tail_upper(&al, ml - el, tail)
                     .unwrap()
