@@ -172,7 +172,8 @@ impl NormSum {
 /// ([`TailBound::Exact`] for Gaussians, [`TailBound::Convolution`] for uniform/Bernoulli noise).
 /// When a line's value at the noise mean is already on the wrong side of `τ`, the other side's
 /// tail is used (`P[Y ≤ t] = 1 − P[Y > t]`); for methods without a lower bound this gives the
-/// trivial upper bound 1.
+/// trivial upper bound 1. Under bounded noise (no mass outside the region), a lower line that
+/// stays above `τ` on the whole ball domain has probability 0 and needs no tail.
 ///
 /// # Errors
 /// [`Error::NotCertified`] for [`TailBound::CltEstimate`]; the errors of [`check_domain`] and of
@@ -252,14 +253,19 @@ pub(crate) fn rows_on_region<T: Float>(
             margins(upper, &c, bounds.upper().b.as_slice(), tau),
         ),
     };
-    // Both tails start at their trivial values (1 for the upper bound, 0 for the lower bound);
-    // the calls below set every row once.
+    let above = |r: usize| above_on_domain.get(r).copied().unwrap_or(false);
+    // Both tails start at their trivial values (1 for the upper bound, 0 for the lower bound;
+    // 0 for a lower line above τ on the domain); the calls below set the other rows once.
     let mut out: Vec<RowCertificate> = (0..rows)
         .map(|r| RowCertificate {
             row: r,
             lower_line_margin: lower_margins[r].0,
             upper_line_margin: upper_margins[r].0,
-            lower_line_tail: Probability::ONE,
+            lower_line_tail: if above(r) {
+                Probability::ZERO
+            } else {
+                Probability::ONE
+            },
             upper_line_tail: Probability::ZERO,
             truncation,
             upper: Probability::ONE,
@@ -269,12 +275,6 @@ pub(crate) fn rows_on_region<T: Float>(
     // Upper bound on P[L ≤ τ] = P[a_L·(Δ − EΔ) ≤ −ml], s = ml − el.
     let s_lower = |r: usize| lower_margins[r].0 - lower_margins[r].1;
     let direct = |r: usize| s_lower(r) > 0.0;
-    let above = |r: usize| above_on_domain.get(r).copied().unwrap_or(false);
-    for (r, row) in out.iter_mut().enumerate() {
-        if above(r) {
-            row.lower_line_tail = Probability::ZERO;
-        }
-    }
     // s > 0: the tail at s, all such rows (but those above τ on the domain) in one call.
     let tails = |a: ColumnMajor<'_>, s: &[f64]| noise.tail_upper_rows(a, s, tail);
     for_rows(
