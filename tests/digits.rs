@@ -268,3 +268,73 @@ fn correlated_gaussian_radius_is_certified() {
     let mc = monte_carlo_top1(&net, x, label, noise.as_ref(), 20_000, 0.999, 5).unwrap();
     assert!(mc.consistent_with(cert.failure().value()), "{mc:?}");
 }
+
+/// The two ways a certificate gets the lines' values at the noise mean agree on real bounds:
+/// from the sums the ball concretisation kept (the `Certifier`'s ball domain) and from a sweep
+/// over `A` (the same lines on the box of that ball, which keeps no sums). Margins agree to
+/// rounding, every row's upper bound to a relative 1e-9 (or both are below 1e-30: a line above 0
+/// on the whole ball is 0 on one path and a vanishing tail on the other), and the top-1 verdicts
+/// are the same. Uniform noise below, near and above the worst-case radius.
+#[test]
+fn certificates_from_kept_sums_equal_certificates_from_a_sweep() {
+    let test = Digits::embedded().unwrap().test();
+    let net = load("digits_mlp");
+    let c = Certifier::new(&net).confidence(0.9999).unwrap();
+    let (mut compared, mut with_tails) = (0, 0);
+    for (x, &label) in test.images.iter().zip(&test.labels).take(8) {
+        if net.forward(x).unwrap().argmax().0 != label {
+            continue;
+        }
+        for eps in [0.02, 0.07, 0.15] {
+            let noise = Uniform::new(64, eps).unwrap();
+            let cert = c.certify(x, label, &noise).unwrap();
+            let b = &cert.bounds;
+            let r = match b.domain() {
+                proven::InputDomain::Ball { radius, .. } => *radius,
+                other => panic!("the certifier's domain for uniform noise is a ball: {other:?}"),
+            };
+            let boxed = proven::InputDomain::boxed(x.add_scalar(-r), x.add_scalar(r)).unwrap();
+            let swept = proven::LinearBounds::new(
+                b.lower().a.clone(),
+                b.lower().b.clone(),
+                b.upper().a.clone(),
+                b.upper().b.clone(),
+                boxed,
+            )
+            .unwrap();
+            let rows = certify_rows(&swept, x, &noise, TailBound::SubGaussian, 0.0).unwrap();
+            for (kept, swept) in cert.rows.iter().zip(&rows) {
+                let what = format!("label {label}, eps {eps}, row {}", kept.row);
+                let scale = 1.0 + kept.lower_line_margin.abs();
+                assert!(
+                    (kept.lower_line_margin - swept.lower_line_margin).abs() <= 1e-12 * scale,
+                    "{what}"
+                );
+                assert!(
+                    (kept.upper_line_margin - swept.upper_line_margin).abs() <= 1e-12 * scale,
+                    "{what}"
+                );
+                let (p, q) = (kept.upper.value(), swept.upper.value());
+                assert!(
+                    (p - q).abs() <= 1e-9 * p.max(q) || p.max(q) < 1e-30,
+                    "{what}: {p} from the kept sums, {q} from the sweep"
+                );
+                compared += 1;
+                if p > 1e-30 && p < 1.0 {
+                    with_tails += 1;
+                }
+            }
+            let top1 = proven::noise::top1(&rows, 1e-4).unwrap();
+            assert_eq!(
+                top1.certified_sum, cert.top1.certified_sum,
+                "label {label}, eps {eps}"
+            );
+        }
+    }
+    assert!(compared >= 9 * 3 * 6, "only {compared} rows compared");
+    // Rows strictly between a vanishing and a trivial bound: real tails were compared.
+    assert!(
+        with_tails >= 5,
+        "only {with_tails} rows with a non-trivial tail"
+    );
+}
