@@ -163,6 +163,34 @@ fn domain(case: &Case, i: usize) -> AnyResult<InputDomain<f64>> {
     Ok(InputDomain::boxed(l, u)?)
 }
 
+/// `repeat` alternating timings of `jobs` one after the other on the calling thread and through
+/// [`compute_bounds_batch`] (rayon), each result kept until the timing ends.
+fn sequential_and_parallel(
+    case: &Case,
+    jobs: &[BatchJob<f64>],
+    method: &Method,
+    repeat: usize,
+) -> AnyResult<(Vec<f64>, Vec<f64>)> {
+    let (mut seq, mut par) = (Vec::with_capacity(repeat), Vec::with_capacity(repeat));
+    for _ in 0..repeat {
+        let (t, r) = time(|| {
+            jobs.iter()
+                .map(|j| compute_bounds(&case.net, &j.domain, j.spec.as_ref(), method))
+                .collect::<Vec<_>>()
+        });
+        for b in r {
+            b?;
+        }
+        seq.push(t);
+        let (t, r) = time(|| compute_bounds_batch(&case.net, jobs, method));
+        for b in r {
+            b?;
+        }
+        par.push(t);
+    }
+    Ok((seq, par))
+}
+
 /// Sustained throughput: the images' jobs repeated until one sequential pass takes about
 /// `seconds`, then `repeat` alternating timings of that batch on the calling thread and through
 /// [`compute_bounds_batch`]. Short batches (a few ms) do not measure throughput on this VM:
@@ -179,24 +207,7 @@ fn sustained_throughput(
         .ceil()
         .max(1.0) as usize;
     let batch: Vec<BatchJob<f64>> = (0..passes).flat_map(|_| jobs.iter().cloned()).collect();
-    let (mut seq, mut par) = (Vec::with_capacity(repeat), Vec::with_capacity(repeat));
-    for _ in 0..repeat {
-        let (t, r) = time(|| {
-            batch
-                .iter()
-                .map(|j| compute_bounds(&case.net, &j.domain, j.spec.as_ref(), method))
-                .collect::<Vec<_>>()
-        });
-        for b in r {
-            b?;
-        }
-        seq.push(t);
-        let (t, r) = time(|| compute_bounds_batch(&case.net, &batch, method));
-        for b in r {
-            b?;
-        }
-        par.push(t);
-    }
+    let (seq, par) = sequential_and_parallel(case, &batch, method, repeat)?;
     let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let (seq_min, par_min) = (min(&seq), min(&par));
     let (seq_median, par_median) = (median(seq), median(par));
@@ -260,10 +271,10 @@ fn probabilistic_step(
     let noise = Uniform::new(x0.len(), eps)?;
     let (mut plain, mut certify) = (f64::INFINITY, f64::INFINITY);
     let mut paired = Vec::with_capacity(repeat.max(20));
-    let mut rows_with_tails = 0;
+    let mut rows_not_above_zero = 0;
     for _ in 0..repeat.max(20) {
         let (t_plain, r) = time(|| compute_bounds(&case.net, &ball, Some(spec), method));
-        rows_with_tails = r?.lower_bounds().iter().filter(|v| **v <= 0.0).count();
+        rows_not_above_zero = r?.lower_bounds().iter().filter(|v| **v <= 0.0).count();
         plain = plain.min(t_plain);
         let (t, r) = time(|| certifier.certify(x0, *label, &noise));
         r?;
@@ -271,7 +282,7 @@ fn probabilistic_step(
         paired.push(t / t_plain - 1.0);
     }
     Ok(
-        json!({"eps": eps, "rows_not_above_zero": rows_with_tails, "bounds_min": plain,
+        json!({"eps": eps, "rows_not_above_zero": rows_not_above_zero, "bounds_min": plain,
         "certify_min": certify, "overhead": certify / plain - 1.0,
         "overhead_paired_median": median(paired)}),
     )
@@ -413,24 +424,7 @@ fn run_case(
             unstable += layer.unstable_inputs(b).map_or(0, |u| u.len());
         }
     }
-    let mut seq = Vec::with_capacity(repeat);
-    let mut par = Vec::with_capacity(repeat);
-    for _ in 0..repeat {
-        let (t, r) = time(|| {
-            jobs.iter()
-                .map(|j| compute_bounds(&case.net, &j.domain, j.spec.as_ref(), method))
-                .collect::<Vec<_>>()
-        });
-        for b in r {
-            b?;
-        }
-        seq.push(t);
-        let (t, r) = time(|| compute_bounds_batch(&case.net, &jobs, method));
-        for b in r {
-            b?;
-        }
-        par.push(t);
-    }
+    let (seq, par) = sequential_and_parallel(case, &jobs, method, repeat)?;
     let (x0, label) = &case.images[0];
     let certifier = Certifier::new(&case.net).method(*method);
     let step = probabilistic_step(case, &certifier, &spec0, case.eps, repeat, method)?;

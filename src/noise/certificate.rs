@@ -407,11 +407,7 @@ fn lines_above_on_ball<T: Float>(bounds: &LinearBounds<T>, margins: &Margins) ->
     let InputDomain::Ball { radius, .. } = bounds.domain() else {
         return None;
     };
-    let nu = (bounds.input_dim() + 3) as f64 * (T::epsilon().as_f64() / 2.0);
-    if nu >= 0.25 {
-        return None;
-    }
-    let grow = (1.0 + 2.0 * nu / (1.0 - nu)) * (1.0 + 4.0 * f64::EPSILON);
+    let grow = (1.0 + 2.0 * gamma_of::<T>(bounds.input_dim() + 3)?) * (1.0 + 4.0 * f64::EPSILON);
     let radius = radius.as_f64();
     let dual = sums.lower_dual.as_slice();
     Some(
@@ -425,6 +421,13 @@ fn lines_above_on_ball<T: Float>(bounds: &LinearBounds<T>, margins: &Margins) ->
             })
             .collect(),
     )
+}
+
+/// Higham's `γ_n = n·u / (1 − n·u)` for the unit roundoff `u` of `T`, while `n·u < 1/4` (so
+/// `γ_n < 1/3`, which the bounds on the kept sums need); `None` for a `T` too coarse.
+fn gamma_of<T: Float>(n: usize) -> Option<f64> {
+    let nu = n as f64 * (T::epsilon().as_f64() / 2.0);
+    (nu < 0.25).then(|| nu / (1.0 - nu))
 }
 
 /// `(a_r·c + b_r − τ, error bound)` per row of one line.
@@ -462,11 +465,7 @@ fn centre_margins<T: Float>(
         return None;
     }
     let d = c.len();
-    let nu = (d + 3) as f64 * (T::epsilon().as_f64() / 2.0);
-    if nu >= 0.25 {
-        return None;
-    }
-    let gamma_t = nu / (1.0 - nu);
+    let gamma_t = gamma_of::<T>(d + 3)?;
     // ‖c‖_p, rounded up.
     let c_norm = match norm {
         Norm::LInf => c.iter().fold(0.0f64, |m, v| m.max(v.abs())),
