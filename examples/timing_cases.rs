@@ -20,7 +20,8 @@
 //!   warm-up call), and the median CPU time of the
 //!   calling thread (`cpu`; equal to the wall time on one thread when the core is not shared);
 //!   with `--single-only` nothing else is run (for profilers); with `--per-image` only the
-//!   median of `repeat` single calls for every image (`per_image`) is printed;
+//!   median of `repeat` single calls for every image (`per_image`) is printed, the images
+//!   taking turns (one call each per round);
 //! - `batch_sequential` / `batch_parallel`: the same call for every image one after the other,
 //!   and through [`compute_bounds_batch`] (rayon across images), medians of `repeat` runs;
 //! - `probabilistic_step`: wall-time minima of [`Certifier::certify`] under uniform noise of
@@ -396,20 +397,24 @@ fn run_case(
         return sustained_throughput(case, &jobs, method, repeat, seconds, median(single.clone()));
     }
     if per_image {
-        // One median per image (each after a warm-up call): the per-image costs of CNN
-        // properties differ by up to 10x, so one image alone does not describe a case.
-        let mut medians = Vec::with_capacity(jobs.len());
+        // One median per image: the per-image costs of CNN properties differ by up to 10x, so
+        // one image alone does not describe a case. The images take turns (one call each per round, after a warm-up call each), so no
+        // call starts with what the same image's previous call left behind (the per-thread
+        // cache of gathered weight rows, warm caches) and a slow phase of the machine is
+        // spread over all images.
+        let mut runs = vec![Vec::with_capacity(repeat); jobs.len()];
         for job in &jobs {
-            let call = || compute_bounds(&case.net, &job.domain, job.spec.as_ref(), method);
-            call()?;
-            let mut runs = Vec::with_capacity(repeat);
-            for _ in 0..repeat {
-                let (t, r) = time(call);
-                r?;
-                runs.push(t);
-            }
-            medians.push(median(runs));
+            compute_bounds(&case.net, &job.domain, job.spec.as_ref(), method)?;
         }
+        for _ in 0..repeat {
+            for (job, times) in jobs.iter().zip(&mut runs) {
+                let (t, r) =
+                    time(|| compute_bounds(&case.net, &job.domain, job.spec.as_ref(), method));
+                r?;
+                times.push(t);
+            }
+        }
+        let medians: Vec<f64> = runs.into_iter().map(median).collect();
         return Ok(json!({"name": case.name, "per_image": medians}));
     }
     if only_single {

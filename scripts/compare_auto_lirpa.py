@@ -28,7 +28,9 @@ What is timed, per case (first image, or all images for the batch):
 - radius: a worst-case radius search on the unclipped l_inf ball of the first image with proven's
   default schedule (start 0.01, x2 / /2 until bracketed, 20 log-space bisections); auto_LiRPA runs
   the same schedule as a loop of CROWN calls.
-- --per-image: only the single call, for every image (median of --repeat each); with
+- --per-image: only the single call, for every image (median of --repeat each; the images
+  take turns, one call each per round, so that no call follows a call on the same image, whose
+  leftovers such as proven's per-thread cache of gathered weight rows it could reuse); with
   --rounds R the two sides alternate R times and each keeps its fastest median per image, so
   that a slow phase of the machine (this VM's speed drifts by up to 30 % within seconds) during
   one side's run does not decide the ratio.
@@ -681,17 +683,17 @@ def auto_lirpa_worker(case, repeat, threads, per_image=False):
 
     eps = case["eps"]
     if per_image:
-        medians = []
-        for i in range(len(labels)):
-            rows = slice(i, i + 1)
+        # The images take turns, one call each per round (as timing_cases does).
+        singles = [slice(i, i + 1) for i in range(len(labels))]
+        for rows in singles:
             call(xs[rows], labels[rows], eps, rows=rows)
-            runs = []
-            for _ in range(repeat):
+        runs = [[] for _ in singles]
+        for _ in range(repeat):
+            for rows, times in zip(singles, runs):
                 t = time.perf_counter()
                 call(xs[rows], labels[rows], eps, rows=rows)
-                runs.append(time.perf_counter() - t)
-            medians.append(median(runs))
-        return {"name": case["name"], "per_image": medians}
+                times.append(time.perf_counter() - t)
+        return {"name": case["name"], "per_image": [median(r) for r in runs]}
     first = call(xs[:1], labels[:1], eps, rows=slice(0, 1))
     single, cpu = [], []
     for _ in range(repeat):
