@@ -529,12 +529,25 @@ mod tests {
                 acc
             })
         };
-        let (up, low) = (d.concretize_upper(&l, &delta), d.concretize_lower(&l, &delta));
+        let (up, low) = (
+            d.concretize_upper(&l, &delta),
+            d.concretize_lower(&l, &delta),
+        );
         let (want_up, want_low) = (by_sign(&hi, &lo), by_sign(&lo, &hi));
         for r in 0..rows {
             let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
-            assert!(same(up[r], want_up[r]), "upper {r}: {} vs {}", up[r], want_up[r]);
-            assert!(same(low[r], want_low[r]), "lower {r}: {} vs {}", low[r], want_low[r]);
+            assert!(
+                same(up[r], want_up[r]),
+                "upper {r}: {} vs {}",
+                up[r],
+                want_up[r]
+            );
+            assert!(
+                same(low[r], want_low[r]),
+                "lower {r}: {} vs {}",
+                low[r],
+                want_low[r]
+            );
         }
         // The infinite ends reach some rows (a non-zero coefficient on column 2 or 5).
         assert!(up.iter().chain(low.iter()).any(|v| v.is_infinite()));
