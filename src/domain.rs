@@ -256,20 +256,32 @@ impl<T: Float> InputDomain<T> {
                 // Both products are taken and the larger (upper end) or smaller (lower end) is
                 // kept: `Λ_rj·u_j ≥ Λ_rj·l_j` exactly when `Λ_rj ≥ 0`, and rounding to nearest
                 // keeps that order, so the kept product is the one the sign picks. A NaN second
-                // product (`0·∞`) never wins, as the sign test would not pick it either.
+                // product (`0·∞` with a finite `Λ_rj`) never wins, as the sign test would not
+                // pick it either. The one difference: for `Λ_rj = −∞` (an overflowed
+                // coefficient) and the end the sign picks exactly 0, the sign test gives NaN and
+                // this the other product, an infinity that pushes the sum the wrong way (`−∞`
+                // for an upper end). No sound computation ends at an upper end of `−∞` or a
+                // lower end of `+∞`, so such ends are turned into the vacuous `+∞` / `−∞`.
                 let (lo, hi) = (b.lower(), b.upper());
+                let sums = sum.as_mut_slice();
                 if upper {
                     let pick = |v: T, on_pos: T, on_neg: T| {
                         let (a, b) = (v * on_pos, v * on_neg);
                         if b > a { b } else { a }
                     };
-                    box_end_sums(lambda, hi, lo, sum.as_mut_slice(), pick);
+                    box_end_sums(lambda, hi, lo, sums, pick);
+                    for v in sums.iter_mut().filter(|v| **v == T::neg_infinity()) {
+                        *v = T::infinity();
+                    }
                 } else {
                     let pick = |v: T, on_pos: T, on_neg: T| {
                         let (a, b) = (v * on_pos, v * on_neg);
                         if b < a { b } else { a }
                     };
-                    box_end_sums(lambda, lo, hi, sum.as_mut_slice(), pick);
+                    box_end_sums(lambda, lo, hi, sums, pick);
+                    for v in sums.iter_mut().filter(|v| **v == T::infinity()) {
+                        *v = T::neg_infinity();
+                    }
                 }
                 sum
             }
@@ -551,6 +563,43 @@ mod tests {
         }
         // The infinite ends reach some rows (a non-zero coefficient on column 2 or 5).
         assert!(up.iter().chain(low.iter()).any(|v| v.is_infinite()));
+    }
+
+    /// An overflowed coefficient `−∞` meeting an end of exactly 0 (where the sign test gives
+    /// NaN) never yields an upper end of `−∞` or a lower end of `+∞`: such ends are vacuous.
+    #[test]
+    fn overflowed_coefficients_never_give_an_end_past_the_values() {
+        let l = DMatrix::from_row_slice(
+            2,
+            3,
+            &[f64::NEG_INFINITY, 1.0, -2.0, 0.5, f64::NEG_INFINITY, 1.0],
+        );
+        let delta = DVector::from_vec(vec![0.25, -0.5]);
+        for (lo, hi) in [
+            ([0.0, -1.0, 0.0], [2.0, 0.0, 1.0]),
+            ([-1.0, 0.0, -3.0], [0.0, 2.0, 3.0]),
+        ] {
+            let d = InputDomain::Box(Interval::new_unchecked(
+                DVector::from_row_slice(&lo),
+                DVector::from_row_slice(&hi),
+            ));
+            let (up, low) = (
+                d.concretize_upper(&l, &delta),
+                d.concretize_lower(&l, &delta),
+            );
+            for r in 0..2 {
+                assert!(
+                    up[r] != f64::NEG_INFINITY,
+                    "upper {r} on {lo:?}..{hi:?}: {}",
+                    up[r]
+                );
+                assert!(
+                    low[r] != f64::INFINITY,
+                    "lower {r} on {lo:?}..{hi:?}: {}",
+                    low[r]
+                );
+            }
+        }
     }
 
     /// The one-ended concretisations equal the ends of `concretize` up to the summation order
