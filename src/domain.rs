@@ -547,7 +547,7 @@ mod tests {
         );
         let (want_up, want_low) = (by_sign(&hi, &lo), by_sign(&lo, &hi));
         for r in 0..rows {
-            let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+            let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
             assert!(
                 same(up[r], want_up[r]),
                 "upper {r}: {} vs {}",
