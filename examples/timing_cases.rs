@@ -34,7 +34,10 @@
 //!   sequential pass takes about `SECONDS`, timed `repeat` times alternately on the calling
 //!   thread and through [`compute_bounds_batch`]; medians, minima and their ratios;
 //! - `radius`: [`Certifier::worst_case_radius`] of the first image (ℓ∞ ball, not clipped; the
-//!   default schedule), its time, number of bound calls and radius;
+//!   default schedule), its time, number of bound calls and radius; `against_its_bound_calls`:
+//!   the search timed against a replay of exactly its bound calls (`compute_bounds` on each ball
+//!   it tried), alternating, `min(repeat, 20)` rounds (at least 3): minima, medians and the median
+//!   of `search / replay − 1` over the pairs;
 //! - `logits`: the forward pass at the first image's `x` (to check both tools run the same
 //!   network);
 //! - `margins`: the margin lower bounds of the first image (to check both tools agree), the
@@ -45,7 +48,7 @@
 //! (matrixmultiply with `threading`) uses `MATMUL_NUM_THREADS` threads (default: the cores).
 
 use nalgebra::DVector;
-use proven::certify::Certifier;
+use proven::certify::{Certifier, SearchSchedule, search_radius};
 use proven::engine::{BatchJob, compute_bounds_batch};
 use proven::io::onnx::load_onnx;
 use proven::noise::Uniform;
@@ -289,6 +292,72 @@ fn probabilistic_step(
     )
 }
 
+/// What a worst-case radius search costs beyond its bound calls: the radii it tries are recorded
+/// once (through [`search_radius`] with the certifier's default schedule and the same test), then
+/// `rounds` alternating timings of [`Certifier::worst_case_radius`] and of a replay of exactly
+/// those bound calls ([`compute_bounds`] with the margin specification on each ball, nothing
+/// else). `overhead_paired_median` is the median over the pairs of `search / replay − 1`.
+fn radius_cost(
+    case: &Case,
+    certifier: &Certifier<'_, f64, Sequential<f64>>,
+    spec: &nalgebra::DMatrix<f64>,
+    rounds: usize,
+    method: &Method,
+) -> AnyResult<Value> {
+    let (x0, label) = &case.images[0];
+    let bounds_at = |eps: f64| -> AnyResult<bool> {
+        let ball = InputDomain::ball(x0.clone(), eps, Norm::LInf)?;
+        let b = compute_bounds(&case.net, &ball, Some(spec), method)?;
+        Ok(b.lower_bounds().iter().all(|v| *v > 0.0))
+    };
+    let mut radii = Vec::new();
+    let mut failure = None;
+    let recorded = search_radius(SearchSchedule::default(), |eps| {
+        radii.push(eps);
+        bounds_at(eps).or_else(|e| {
+            failure = Some(e.to_string());
+            Ok(false)
+        })
+    })?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    let (mut searches, mut replays, mut paired) = (Vec::new(), Vec::new(), Vec::new());
+    let mut searched = None;
+    for _ in 0..rounds.max(3) {
+        let (t_search, r) = time(|| certifier.worst_case_radius(x0, *label));
+        searched = Some(r?);
+        let (t_replay, r) = time(|| radii.iter().map(|&eps| bounds_at(eps)).collect::<Vec<_>>());
+        for passed in r {
+            passed?;
+        }
+        searches.push(t_search);
+        replays.push(t_replay);
+        paired.push(t_search / t_replay - 1.0);
+    }
+    let searched = searched.ok_or("no radius search ran")?;
+    if searched.evaluations != radii.len() || searched.certified != recorded.certified {
+        return Err(format!(
+            "the recorded search ({} calls, radius {}) differs from the certifier's ({} calls, radius {})",
+            radii.len(),
+            recorded.certified,
+            searched.evaluations,
+            searched.certified
+        )
+        .into());
+    }
+    let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    Ok(json!({
+        "calls": radii.len(),
+        "certified": searched.certified,
+        "search_min": min(&searches),
+        "replay_min": min(&replays),
+        "search_median": median(searches),
+        "replay_median": median(replays),
+        "overhead_paired_median": median(paired),
+    }))
+}
+
 fn vm_hwm_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -441,8 +510,10 @@ fn run_case(
         // whole ball, where bounded noise has probability 0 without a tail).
         let beyond =
             probabilistic_step(case, &certifier, &spec0, 2.0 * r.certified, repeat, method)?;
+        let cost = radius_cost(case, &certifier, &spec0, repeat.min(20), method)?;
         (
-            json!({"seconds": t, "calls": r.evaluations, "certified": r.certified}),
+            json!({"seconds": t, "calls": r.evaluations, "certified": r.certified,
+                "against_its_bound_calls": cost}),
             beyond,
         )
     } else {
