@@ -48,7 +48,7 @@
 //! (matrixmultiply with `threading`) uses `MATMUL_NUM_THREADS` threads (default: the cores).
 
 use nalgebra::DVector;
-use proven::certify::{Certifier, SearchSchedule, search_radius};
+use proven::certify::{Certifier, RadiusSearch, SearchSchedule, search_radius};
 use proven::engine::{BatchJob, compute_bounds_batch};
 use proven::io::onnx::load_onnx;
 use proven::noise::Uniform;
@@ -293,63 +293,49 @@ fn probabilistic_step(
 }
 
 /// What a worst-case radius search costs beyond its bound calls: the radii it tries are recorded
-/// once (through [`search_radius`] with the certifier's default schedule and the same test), then
-/// `rounds` alternating timings of [`Certifier::worst_case_radius`] and of a replay of exactly
-/// those bound calls ([`compute_bounds`] with the margin specification on each ball, nothing
-/// else). `overhead_paired_median` is the median over the pairs of `search / replay − 1`.
+/// once (through [`search_radius`] with the default schedule and the same test; it must agree
+/// with `searched`, the certifier's search), then `rounds` alternating timings of
+/// [`Certifier::worst_case_radius`] and of a replay of exactly those bound calls
+/// ([`compute_bounds`] with the margin specification on each ball, nothing else).
+/// `overhead_paired_median` is the median over the pairs of `search / replay − 1`.
 fn radius_cost(
     case: &Case,
     certifier: &Certifier<'_, f64, Sequential<f64>>,
+    searched: &RadiusSearch,
     spec: &nalgebra::DMatrix<f64>,
     rounds: usize,
     method: &Method,
 ) -> AnyResult<Value> {
     let (x0, label) = &case.images[0];
-    let bounds_at = |eps: f64| -> AnyResult<bool> {
+    let bounds_at = |eps: f64| -> proven::Result<bool> {
         let ball = InputDomain::ball(x0.clone(), eps, Norm::LInf)?;
         let b = compute_bounds(&case.net, &ball, Some(spec), method)?;
         Ok(b.lower_bounds().iter().all(|v| *v > 0.0))
     };
     let mut radii = Vec::new();
-    let mut failure = None;
     let recorded = search_radius(SearchSchedule::default(), |eps| {
         radii.push(eps);
-        bounds_at(eps).or_else(|e| {
-            failure = Some(e.to_string());
-            Ok(false)
-        })
+        bounds_at(eps)
     })?;
-    if let Some(e) = failure {
-        return Err(e.into());
+    if (recorded.evaluations, recorded.certified) != (searched.evaluations, searched.certified) {
+        return Err(format!(
+            "the recorded search ({} calls, radius {}) differs from the certifier's ({} calls, radius {})",
+            recorded.evaluations, recorded.certified, searched.evaluations, searched.certified
+        )
+        .into());
     }
     let (mut searches, mut replays, mut paired) = (Vec::new(), Vec::new(), Vec::new());
-    let mut searched = None;
     for _ in 0..rounds.max(3) {
         let (t_search, r) = time(|| certifier.worst_case_radius(x0, *label));
-        searched = Some(r?);
-        let (t_replay, r) = time(|| radii.iter().map(|&eps| bounds_at(eps)).collect::<Vec<_>>());
-        for passed in r {
-            passed?;
-        }
+        r?;
+        let (t_replay, r) = time(|| radii.iter().try_for_each(|&eps| bounds_at(eps).map(drop)));
+        r?;
         searches.push(t_search);
         replays.push(t_replay);
         paired.push(t_search / t_replay - 1.0);
     }
-    let searched = searched.ok_or("no radius search ran")?;
-    if searched.evaluations != radii.len() || searched.certified != recorded.certified {
-        return Err(format!(
-            "the recorded search ({} calls, radius {}) differs from the certifier's ({} calls, radius {})",
-            radii.len(),
-            recorded.certified,
-            searched.evaluations,
-            searched.certified
-        )
-        .into());
-    }
     let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     Ok(json!({
-        "calls": radii.len(),
-        "certified": searched.certified,
         "search_min": min(&searches),
         "replay_min": min(&replays),
         "search_median": median(searches),
@@ -510,7 +496,7 @@ fn run_case(
         // whole ball, where bounded noise has probability 0 without a tail).
         let beyond =
             probabilistic_step(case, &certifier, &spec0, 2.0 * r.certified, repeat, method)?;
-        let cost = radius_cost(case, &certifier, &spec0, repeat.min(20), method)?;
+        let cost = radius_cost(case, &certifier, &r, &spec0, repeat.min(20), method)?;
         (
             json!({"seconds": t, "calls": r.evaluations, "certified": r.certified,
                 "against_its_bound_calls": cost}),
